@@ -1,0 +1,34 @@
+"""Mayfly: the app factory. Only wsgi.py and smtpd_runner.py call it at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build a Mayfly app: configuration, extensions, doors, error pages, headers, commands."""
+    from app import cli, errors, extensions, security
+    from app.api import bp as api_bp
+    from app.web import register as register_web
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(settings.instance_path))
+    app.config.update(settings.flask_config())
+    app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
+    app.json.sort_keys = False  # type: ignore[attr-defined] # answers keep the documented order
+    extensions.init_extensions(app)
+    # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
+    extensions.csrf.exempt(api_bp)
+    app.register_blueprint(api_bp)
+    register_web(app)
+    errors.register(app)
+    security.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,67 @@
+"""Mailbox routes: create, read, extend, delete, and list messages (with wait)."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, url_for
+
+from app.api import bp, inputs
+from app.api.auth import current_principal
+from app.api.serializers import iso, mailbox_json, message_summary
+from app.services import mailboxes, messages
+
+
+@bp.post("/mailboxes")
+def mailbox_create() -> tuple[Response, int, dict[str, str]]:
+    """A new mailbox; random local part unless one is given; the token is shown once."""
+    body = inputs.json_object(optional=True)
+    created = mailboxes.create_mailbox(
+        inputs.optional_str(body, "local"), inputs.optional_str(body, "domain"),
+        protected=inputs.optional_bool(body, "protected"))
+    data = {**mailbox_json(created.mailbox), "expires_at": iso(created.mailbox.expires_at)}
+    if created.token:
+        data["token"] = created.token
+    location = url_for("api.mailbox_get", address=created.mailbox.address)
+    return jsonify(data), 201, {"Location": location}
+
+
+@bp.get("/mailboxes/<address>")
+def mailbox_get(address: str) -> Response:
+    """The mailbox, if the caller may read it, with its unread count."""
+    principal = current_principal()
+    mailbox = mailboxes.get_mailbox(address, principal)
+    return jsonify(mailbox_json(mailbox, unread=messages.count_unread(address, principal)))
+
+
+@bp.delete("/mailboxes/<address>")
+def mailbox_delete(address: str) -> tuple[str, int]:
+    """The mailbox and every message in it are gone."""
+    mailboxes.delete_mailbox(address, current_principal())
+    return "", 204
+
+
+@bp.post("/mailboxes/<address>/extend")
+def mailbox_extend(address: str) -> Response:
+    """Expiry moves one lifetime from now."""
+    mailbox = mailboxes.extend_mailbox(address, current_principal())
+    return jsonify(mailbox_json(mailbox))
+
+
+@bp.get("/mailboxes/<address>/messages")
+def messages_list(address: str) -> Response:
+    """Newest first, by cursor; with wait, holds until something newer than since arrives."""
+    principal = current_principal()
+    limit = inputs.query_int("limit", 50)
+    cursor = inputs.query_int("cursor")
+    since = inputs.query_int("since")
+    wait = inputs.query_seconds("wait", messages.MAX_WAIT_SECONDS)
+    if wait and cursor is None:
+        page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
+                                          since=since)
+    else:
+        page = messages.list_messages(address, principal, limit=limit, cursor=cursor,
+                                      since=since)
+    return jsonify({
+        "messages": [message_summary(m) for m in page.items],
+        "next_cursor": None if page.next_cursor is None else str(page.next_cursor),
+    })
+

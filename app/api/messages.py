@@ -1,0 +1,52 @@
+"""Message routes: read, mark seen, delete, raw source, attachments."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+
+from app.api import bp, inputs
+from app.api.auth import current_principal
+from app.api.serializers import message_full, message_summary
+from app.downloads import attachment_response
+from app.services import messages
+from app.services.errors import InvalidInput
+
+
+@bp.get("/messages/<int:message_id>")
+def message_get(message_id: int) -> Response:
+    """The whole parsed message with its attachments' download URLs."""
+    message = messages.get_message(message_id, current_principal())
+    return jsonify(message_full(message, messages.mailbox_of(message)))
+
+
+@bp.patch("/messages/<int:message_id>")
+def message_update(message_id: int) -> Response:
+    """Mark read or unread: {"seen": true}."""
+    body = inputs.json_object()
+    if set(body) != {"seen"} or not isinstance(body["seen"], bool):
+        raise InvalidInput('Send {"seen": true} or {"seen": false}.')
+    message = messages.set_seen(message_id, current_principal(), body["seen"])
+    return jsonify(message_summary(message))
+
+
+@bp.delete("/messages/<int:message_id>")
+def message_delete(message_id: int) -> tuple[str, int]:
+    """Gone from every door."""
+    messages.delete_message(message_id, current_principal())
+    return "", 204
+
+
+@bp.get("/messages/<int:message_id>/raw")
+def message_raw(message_id: int) -> Response:
+    """The message exactly as received."""
+    raw = messages.raw_source(message_id, current_principal())
+    return Response(raw, mimetype="message/rfc822", headers={
+        "Content-Disposition": f'inline; filename="{message_id}.eml"'})
+
+
+@bp.get("/messages/<int:message_id>/attachments/<attachment_id>")
+def attachment_download(message_id: int, attachment_id: str) -> Response:
+    """The attachment's bytes, always as a download, never rendered in our origin."""
+    attachment = messages.get_attachment(message_id, attachment_id, current_principal())
+    return attachment_response(attachment.data, attachment.content_type, attachment.filename)
+

@@ -1,0 +1,228 @@
+"""Every setting Mayfly reads, from the environment, in one place.
+
+`VARIABLES` is the table of names, defaults and help; the README lists the same
+table (a test keeps them in step). A bad value raises `ConfigError` with one
+line that names the variable, and start-up stops there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+
+
+class ConfigError(ValueError):
+    """A setting has a value Mayfly cannot use."""
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    help: str
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("DATABASE_URL", "sqlite:///instance/mayfly.db",
+             "SQLAlchemy URL of the store (SQLite in WAL mode, or postgresql+psycopg://…)."),
+    Variable("SECRET_KEY", "(generated into instance/secret_key)",
+             "Signs sessions, CSRF tokens and JWTs. Set the same value on every process."),
+    Variable("MAIL_DOMAINS", "mayfly.test",
+             "Comma-separated domains that receive mail; the first is the default."),
+    Variable("SMTP_HOST", "127.0.0.1", "Address the SMTP sidecar listens on."),
+    Variable("SMTP_PORT", "2525", "Port the SMTP sidecar listens on."),
+    Variable("SMTP_HOSTNAME", "mayfly.test",
+             "Name the SMTP server gives in its greeting and EHLO answer."),
+    Variable("SMTP_MAX_RECIPIENTS", "100", "Recipients accepted per message."),
+    Variable("SMTP_MAX_LINE_LENGTH", "65536",
+             "Longest line (octets, CRLF included) accepted in DATA; longer gets 500."),
+    Variable("SMTP_TIMEOUT", "300", "Seconds an idle SMTP connection is kept."),
+    Variable("PUBLIC_MAILBOX_TTL", "1h",
+             "Lifetime of a public mailbox (a number with s, m, h or d)."),
+    Variable("MAILBOX_QUOTA", "100MiB",
+             "Stored bytes a mailbox may hold (0 for no limit); more is refused at SMTP time."),
+    Variable("MAX_MESSAGE_SIZE", "10MiB", "Largest message accepted over SMTP (SIZE)."),
+    Variable("PURGE_INTERVAL", "60s", "How often the SMTP sidecar purges expired mailboxes."),
+    Variable("POLL_INTERVAL", "3s", "How often an open browser inbox asks for new mail."),
+    Variable("RATELIMIT_STORAGE_URI", "memory://",
+             "Flask-Limiter storage: memory:// on one process, redis://… across processes."),
+    Variable("WEB_HOST", "127.0.0.1", "Address gunicorn listens on (scripts/serve)."),
+    Variable("WEB_PORT", "8000", "Port gunicorn listens on (scripts/serve)."),
+)
+
+_SIZE = re.compile(r"^\s*(\d+)\s*(b|kib|kb|mib|mb|gib|gb)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
+               "gb": 1000**3, "gib": 1024**3}
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def parse_size(text: str) -> int:
+    """'10MiB' → 10485760."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError("expected a size such as 10MiB or 500000")
+    unit = match.group(2).lower() if match.group(2) else None
+    return int(match.group(1)) * _SIZE_UNITS[unit]
+
+
+def parse_duration(text: str) -> timedelta:
+    """'1h' → one hour; a bare number is seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError("expected a duration such as 90s, 15m, 1h or 7d")
+    unit = match.group(2).lower() if match.group(2) else None
+    return timedelta(seconds=int(match.group(1)) * _DURATION_UNITS[unit])
+
+
+def parse_domains(text: str) -> tuple[str, ...]:
+    domains = tuple(d.strip().lower() for d in text.split(",") if d.strip())
+    if not domains:
+        raise ValueError("expected at least one domain")
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            raise ValueError(f"{domain!r} is not a domain name")
+    return domains
+
+
+def parse_port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise ValueError("expected a port number from 0 to 65535")
+    return port
+
+
+def parse_positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise ValueError("expected a whole number of at least 1")
+    return number
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Mayfly's configuration, typed and validated."""
+
+    database_url: str
+    secret_key: str
+    mail_domains: tuple[str, ...] = ("mayfly.test",)
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    smtp_hostname: str = "mayfly.test"
+    smtp_max_recipients: int = 100
+    smtp_max_line_length: int = 65536
+    smtp_timeout: int = 300
+    public_mailbox_ttl: timedelta = timedelta(hours=1)
+    mailbox_quota: int = 100 * 1024 * 1024
+    max_message_size: int = 10 * 1024 * 1024
+    purge_interval: timedelta = timedelta(seconds=60)
+    poll_interval: timedelta = timedelta(seconds=3)
+    ratelimit_storage_uri: str = "memory://"
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    instance_path: Path = field(default=DEFAULT_INSTANCE)
+
+    @property
+    def default_domain(self) -> str:
+        return self.mail_domains[0]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ,
+                 instance_path: Path = DEFAULT_INSTANCE) -> Settings:
+        """Parse and validate the environment; a bad value raises ConfigError naming it."""
+
+        def read(name: str, parse: Callable[[str], object], default: str) -> object:
+            raw = environ.get(name, "").strip() or default
+            try:
+                return parse(raw)
+            except ValueError as exc:
+                raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
+
+        return cls(
+            database_url=str(read("DATABASE_URL", _database_url(instance_path),
+                                  _default_database_url(instance_path))),
+            secret_key=environ.get("SECRET_KEY", "").strip() or _stored_secret(instance_path),
+            mail_domains=read("MAIL_DOMAINS", parse_domains, "mayfly.test"),  # type: ignore[arg-type]
+            smtp_host=str(read("SMTP_HOST", str, "127.0.0.1")),
+            smtp_port=read("SMTP_PORT", parse_port, "2525"),  # type: ignore[arg-type]
+            smtp_hostname=str(read("SMTP_HOSTNAME", str, "mayfly.test")),
+            smtp_max_recipients=read("SMTP_MAX_RECIPIENTS", parse_positive, "100"),  # type: ignore[arg-type]
+            smtp_max_line_length=read("SMTP_MAX_LINE_LENGTH", parse_positive, "65536"),  # type: ignore[arg-type]
+            smtp_timeout=read("SMTP_TIMEOUT", parse_positive, "300"),  # type: ignore[arg-type]
+            public_mailbox_ttl=read("PUBLIC_MAILBOX_TTL", parse_duration, "1h"),  # type: ignore[arg-type]
+            mailbox_quota=read("MAILBOX_QUOTA", parse_size, "100MiB"),  # type: ignore[arg-type]
+            max_message_size=read("MAX_MESSAGE_SIZE", parse_size, "10MiB"),  # type: ignore[arg-type]
+            purge_interval=read("PURGE_INTERVAL", parse_duration, "60s"),  # type: ignore[arg-type]
+            poll_interval=read("POLL_INTERVAL", parse_duration, "3s"),  # type: ignore[arg-type]
+            ratelimit_storage_uri=str(read("RATELIMIT_STORAGE_URI", _storage_uri, "memory://")),
+            web_host=str(read("WEB_HOST", str, "127.0.0.1")),
+            web_port=read("WEB_PORT", parse_port, "8000"),  # type: ignore[arg-type]
+            instance_path=instance_path,
+        )
+
+    def flask_config(self) -> dict[str, object]:
+        """The subset Flask and its extensions read."""
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_HEADERS_ENABLED": False,
+            "MAX_CONTENT_LENGTH": 1024 * 1024,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "MAYFLY": self,
+        }
+
+
+def _default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'mayfly.db'}"
+
+
+def _database_url(instance_path: Path) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.startswith("sqlite:///instance/"):
+            # The documented default names the instance folder relative to the checkout.
+            return _default_database_url(instance_path).replace(
+                "mayfly.db", text.removeprefix("sqlite:///instance/"))
+        if text.startswith("postgresql://"):
+            # psycopg 3 is the driver Mayfly ships; plain postgresql:// would ask for psycopg2.
+            return "postgresql+psycopg://" + text.removeprefix("postgresql://")
+        if not text.startswith(("sqlite:", "postgresql+psycopg:")):
+            raise ValueError("expected a sqlite:/// or postgresql:// URL")
+        return text
+
+    return parse
+
+
+def _storage_uri(text: str) -> str:
+    if not text.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
+        raise ValueError("expected memory:// or redis://host:port")
+    return text
+
+
+def _engine_options(url: str) -> dict[str, object]:
+    if url.startswith("sqlite"):
+        # The SMTP sidecar and the web workers write the same file; wait for the lock.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _stored_secret(instance_path: Path) -> str:
+    """A secret generated once and kept, so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

@@ -1,0 +1,40 @@
+"""Flask extensions, created unbound and bound to an app by `init_extensions`."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=["600 per minute"])
+
+
+def init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # render_as_batch: SQLite cannot ALTER most things, Alembic rebuilds the table instead.
+    migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+@event.listens_for(Engine, "connect")
+def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL lets readers and the SMTP writer work at once; foreign keys make cascades real."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,1 @@
+"""Pure mail code: parsing, sanitizing, composing. No Flask, no database."""

@@ -1,0 +1,66 @@
+"""A received message, stored once per recipient mailbox, and its attachments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from app.models.base import Base, UTCDateTime, utcnow
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        # "A mailbox's messages, newest first, by cursor" walks this index backwards.
+        sa.Index("ix_messages_mailbox_id_id", "mailbox_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # What every door shows: random, below 2**53 so JavaScript reads it exactly.
+    public_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    mailbox_id: Mapped[int] = mapped_column(sa.ForeignKey("mailboxes.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    envelope_from: Mapped[str] = mapped_column(sa.String(512), default="")
+    envelope_to: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    from_name: Mapped[str] = mapped_column(sa.String(512), default="")
+    from_addr: Mapped[str] = mapped_column(sa.String(512), default="")
+    to_addrs: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    cc_addrs: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    preview: Mapped[str] = mapped_column(sa.String(255), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    seen: Mapped[bool] = mapped_column(default=False)
+    has_attachments: Mapped[bool] = mapped_column(default=False)
+    # Bodies and the raw source stay out of list queries.
+    text_body: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
+    html_body: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
+    headers: Mapped[list[list[str]]] = deferred(mapped_column(sa.JSON, default=list))
+    raw: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="message", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="Attachment.id")
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Unguessable: some doors hand out download links that need no other credential.
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"),
+                                            index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int] = mapped_column(default=0)
+    content_id: Mapped[str | None] = mapped_column(sa.String(255))
+    inline: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+
+    message: Mapped[Message] = relationship(back_populates="attachments")

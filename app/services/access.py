@@ -1,0 +1,36 @@
+"""Who is asking, and what they may read. Doors build a Principal from their credential."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.mail.addresses import is_reserved
+from app.models import Mailbox
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A caller: a user, holders of mailbox tokens, or nobody in particular."""
+
+    user_id: int | None = None
+    mailbox_ids: frozenset[int] = frozenset()
+    is_admin: bool = False
+    # Public doors (1secmail, tempmail-php) never see a protected mailbox, even with a token.
+    public_door: bool = False
+
+
+ANONYMOUS = Principal()
+
+
+def can_read(principal: Principal, mailbox: Mailbox) -> bool:
+    """Public mailboxes are open to anyone with the address; protected ones to holders."""
+    if principal.is_admin:
+        return True
+    if is_reserved(mailbox.local_part):
+        return False
+    if not mailbox.protected:
+        return True
+    if principal.public_door:
+        return False
+    return mailbox.id in principal.mailbox_ids or (
+        principal.user_id is not None and mailbox.owner_id == principal.user_id)

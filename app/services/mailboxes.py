@@ -1,0 +1,158 @@
+"""Mailboxes: create, find, extend, delete, and purge what has expired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.mail import addresses
+from app.models import Attachment, Mailbox, Message
+from app.models.base import utcnow
+from app.services import domains
+from app.services.access import Principal, can_read
+from app.services.context import settings
+from app.services.errors import (
+    AddressTaken,
+    InvalidInput,
+    MailboxNotFound,
+    ReservedAddress,
+    UnknownDomain,
+)
+from app.services.secrets import hash_token, new_mailbox_token
+
+PURGE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class CreatedMailbox:
+    mailbox: Mailbox
+    token: str | None  # shown once, for a protected mailbox
+
+
+def create_mailbox(local: str | None = None, domain: str | None = None, *,
+                   protected: bool = False, owner_id: int | None = None) -> CreatedMailbox:
+    """A new mailbox at a chosen or random address; raises Invalid, Reserved or Taken."""
+    domain_row = domains.find_active(domain or domains.default_name())
+    if domain_row is None:
+        raise UnknownDomain()
+    if local is None:
+        return _create_random(domain_row.name, domain_row.id, protected, owner_id)
+    try:
+        local = addresses.check_chosen_local_part(local)
+    except addresses.InvalidAddress as exc:
+        raise InvalidInput(str(exc)) from None
+    if addresses.is_reserved(local):
+        raise ReservedAddress()
+    address = f"{local}@{domain_row.name}"
+    existing = _find(address)
+    if existing is not None:
+        if not _is_expired(existing):
+            raise AddressTaken()
+        _delete_ids([existing.id])
+    created = _insert(local, domain_row.name, domain_row.id, protected, owner_id)
+    if created is None:
+        raise AddressTaken()
+    return created
+
+
+def _create_random(domain: str, domain_id: int, protected: bool,
+                   owner_id: int | None) -> CreatedMailbox:
+    for _ in range(8):
+        local = addresses.random_local_part()
+        if _find(f"{local}@{domain}") is None:
+            created = _insert(local, domain, domain_id, protected, owner_id)
+            if created is not None:
+                return created
+    raise AddressTaken("Could not find a free random address; try again.")
+
+
+def _insert(local: str, domain: str, domain_id: int, protected: bool,
+            owner_id: int | None) -> CreatedMailbox | None:
+    token = new_mailbox_token() if protected and owner_id is None else None
+    mailbox = Mailbox(
+        address=f"{local}@{domain}", local_part=local, domain_id=domain_id,
+        protected=protected or owner_id is not None, owner_id=owner_id,
+        token_hash=hash_token(token) if token else None, expires_at=_new_expiry())
+    db.session.add(mailbox)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request or delivery took the address
+        db.session.rollback()
+        return None
+    return CreatedMailbox(mailbox, token)
+
+
+def _new_expiry() -> datetime:
+    return utcnow() + settings().public_mailbox_ttl
+
+
+def _find(address: str) -> Mailbox | None:
+    return db.session.execute(
+        sa.select(Mailbox).filter_by(address=addresses.normalize(address))).scalar_one_or_none()
+
+
+def _is_expired(mailbox: Mailbox, now: datetime | None = None) -> bool:
+    return mailbox.expires_at is not None and mailbox.expires_at <= (now or utcnow())
+
+
+def get_mailbox(address: str, principal: Principal) -> Mailbox:
+    """A live mailbox the principal may read; anything else looks like it does not exist."""
+    mailbox = _find(address)
+    if mailbox is None or _is_expired(mailbox) or not can_read(principal, mailbox):
+        raise MailboxNotFound()
+    return mailbox
+
+
+def extend_mailbox(address: str, principal: Principal) -> Mailbox:
+    """Push the expiry one lifetime from now."""
+    mailbox = get_mailbox(address, principal)
+    if mailbox.expires_at is not None:
+        mailbox.expires_at = _new_expiry()
+        db.session.commit()
+    return mailbox
+
+
+def delete_mailbox(address: str, principal: Principal) -> None:
+    """The mailbox and all its messages are gone."""
+    _delete_ids([get_mailbox(address, principal).id])
+
+
+def find_id_by_token(token: str) -> int | None:
+    """The mailbox a token opens, if any."""
+    return db.session.execute(
+        sa.select(Mailbox.id).where(Mailbox.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
+
+def time_left(mailbox: Mailbox) -> timedelta | None:
+    return None if mailbox.expires_at is None else max(mailbox.expires_at - utcnow(),
+                                                       timedelta(0))
+
+
+def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None) -> int:
+    """Delete expired mailboxes with their mail, in short batches so delivery never waits long."""
+    purged = batches = 0
+    while max_batches is None or batches < max_batches:
+        ids = db.session.execute(
+            sa.select(Mailbox.id).where(Mailbox.expires_at <= utcnow()).limit(batch_size)
+        ).scalars().all()
+        if not ids:
+            break
+        _delete_ids(list(ids))
+        purged += len(ids)
+        batches += 1
+    return purged
+
+
+def _delete_ids(ids: list[int]) -> None:
+    # Explicit deletes rather than relying on ON DELETE CASCADE alone: the work is the same
+    # on every engine and each batch is one short transaction.
+    message_ids = sa.select(Message.id).where(Message.mailbox_id.in_(ids))
+    db.session.execute(sa.delete(Attachment).where(Attachment.message_id.in_(message_ids)))
+    db.session.execute(sa.delete(Message).where(Message.mailbox_id.in_(ids)))
+    db.session.execute(sa.delete(Mailbox).where(Mailbox.id.in_(ids)))
+    db.session.commit()

@@ -1,0 +1,156 @@
+"""Stored messages, as every door reads and changes them.
+
+A message whose mailbox the principal may not read, or that has expired, looks exactly
+like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload, undefer
+
+from app.extensions import db
+from app.models import Attachment, Mailbox, Message
+from app.models.base import utcnow
+from app.services import mailboxes
+from app.services.access import Principal, can_read
+from app.services.errors import AttachmentNotFound, InvalidInput, MessageNotFound
+
+MAX_PAGE = 100
+MAX_WAIT_SECONDS = 60
+WAIT_STEP_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Message]
+    next_cursor: int | None  # public id of the last item when more follow
+
+
+def list_messages(address: str, principal: Principal, *, limit: int = 50,
+                  cursor: int | None = None, since: int | None = None) -> Page:
+    """Newest first; `cursor` continues after a message, `since` keeps only newer ones."""
+    mailbox = mailboxes.get_mailbox(address, principal)
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
+    query = (sa.select(Message).where(Message.mailbox_id == mailbox.id)
+             .options(selectinload(Message.attachments))
+             .order_by(Message.id.desc()).limit(limit + 1))
+    if cursor is not None:
+        query = query.where(Message.id < _internal_id(mailbox, cursor))
+    if since is not None:
+        query = query.where(Message.id > _internal_id(mailbox, since))
+    rows = list(db.session.execute(query).scalars().all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].public_id if more and rows else None)
+
+
+def wait_for_messages(address: str, principal: Principal, *, wait: float, limit: int = 50,
+                      since: int | None = None) -> Page:
+    """Like list_messages, but holds until something newer than `since` arrives or time runs out.
+
+    It asks the store, not process memory, so it sees mail from every SMTP process.
+    """
+    deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
+    while True:
+        page = list_messages(address, principal, limit=limit, since=since)
+        if page.items or time.monotonic() >= deadline:
+            return page
+        db.session.rollback()  # end the read transaction so the next look sees new commits
+        time.sleep(WAIT_STEP_SECONDS)
+
+
+def newest_id(address: str, principal: Principal) -> int | None:
+    """The public id of the newest message: a cheap freshness check for polling."""
+    mailbox = mailboxes.get_mailbox(address, principal)
+    return db.session.execute(
+        sa.select(Message.public_id).where(Message.mailbox_id == mailbox.id)
+        .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def count_unread(address: str, principal: Principal) -> int:
+    mailbox = mailboxes.get_mailbox(address, principal)
+    return db.session.execute(
+        sa.select(sa.func.count()).select_from(Message)
+        .where(Message.mailbox_id == mailbox.id, Message.seen.is_(False))).scalar_one()
+
+
+def _internal_id(mailbox: Mailbox, public_id: int) -> int:
+    found = db.session.execute(
+        sa.select(Message.id).where(Message.mailbox_id == mailbox.id,
+                                    Message.public_id == public_id)).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput("Unknown cursor.")
+    return found
+
+
+def get_message(public_id: int, principal: Principal, *, bodies: bool = True) -> Message:
+    """One message with its attachments' metadata (and its bodies unless told otherwise)."""
+    options = [selectinload(Message.attachments)]
+    if bodies:
+        options += [undefer(Message.text_body), undefer(Message.html_body),
+                    undefer(Message.headers)]
+    message = db.session.execute(
+        sa.select(Message).where(Message.public_id == public_id).options(*options)
+    ).scalar_one_or_none()
+    if message is None:
+        raise MessageNotFound()
+    mailbox = db.session.get(Mailbox, message.mailbox_id)
+    expired = mailbox is None or (mailbox.expires_at is not None
+                                  and mailbox.expires_at <= utcnow())
+    if expired or not can_read(principal, mailbox):
+        raise MessageNotFound()
+    return message
+
+
+def mailbox_of(message: Message) -> Mailbox:
+    mailbox = db.session.get(Mailbox, message.mailbox_id)
+    assert mailbox is not None  # noqa: S101 - foreign key guarantees it
+    return mailbox
+
+
+def set_seen(public_id: int, principal: Principal, seen: bool = True) -> Message:
+    """Mark read or unread."""
+    message = get_message(public_id, principal, bodies=False)
+    message.seen = seen
+    db.session.commit()
+    return message
+
+
+def delete_message(public_id: int, principal: Principal) -> None:
+    """Gone from every door; its bytes no longer count against the mailbox."""
+    message = get_message(public_id, principal, bodies=False)
+    db.session.execute(sa.update(Mailbox).where(Mailbox.id == message.mailbox_id)
+                       .values(used_bytes=sa.case(
+                           (Mailbox.used_bytes > message.size, Mailbox.used_bytes - message.size),
+                           else_=0)))
+    db.session.delete(message)
+    db.session.commit()
+
+
+def raw_source(public_id: int, principal: Principal) -> bytes:
+    """The message exactly as received."""
+    message = get_message(public_id, principal, bodies=False)
+    return db.session.execute(
+        sa.select(Message.raw).where(Message.id == message.id)).scalar_one()
+
+
+def get_attachment(message_id: int, attachment_id: str, principal: Principal) -> Attachment:
+    """An attachment of a readable message, with its bytes."""
+    message = get_message(message_id, principal, bodies=False)
+    attachment = db.session.execute(
+        sa.select(Attachment).where(Attachment.message_id == message.id,
+                                    Attachment.public_id == attachment_id)
+        .options(undefer(Attachment.data))).scalar_one_or_none()
+    if attachment is None:
+        raise AttachmentNotFound()
+    return attachment
+
+
+def find_attachment_by_cid(message: Message, content_id: str) -> Attachment | None:
+    """The inline part an HTML body names with cid: (no access check: the message was read)."""
+    return next((a for a in message.attachments if a.content_id == content_id), None)

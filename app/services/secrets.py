@@ -1,0 +1,27 @@
+"""Random tokens, and the hashes under which they are stored."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+MAILBOX_TOKEN_PREFIX = "mbx_"
+
+
+def new_mailbox_token() -> str:
+    """A token shown once; only its hash is stored."""
+    return MAILBOX_TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_public_id() -> int:
+    """A random message id below 2**53 (exact in JavaScript), never sequential."""
+    return secrets.randbelow(2**53 - 2**32) + 2**32
+
+
+def new_attachment_id() -> str:
+    return secrets.token_urlsafe(18)

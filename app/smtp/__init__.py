@@ -1,0 +1,1 @@
+"""The SMTP door: an aiosmtpd handler over the delivery service."""

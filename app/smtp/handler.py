@@ -1,0 +1,83 @@
+"""aiosmtpd handler: RCPT asks the delivery service who may receive, DATA stores and commits.
+
+Database work runs in a worker thread inside a fresh app context, never on the event loop.
+250 is answered only after the commit; a failed store is 451, never 250.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from flask import Flask
+
+from app.services import delivery
+from app.services.delivery import Verdict
+from app.services.errors import QuotaExceeded, UnknownDomain
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RCPT_REPLIES = {
+    Verdict.INVALID: "553 5.1.3 Bad recipient address syntax",
+    Verdict.UNKNOWN_DOMAIN: "550 5.1.2 Mayfly does not receive mail for that domain",
+    Verdict.EXPIRED: "550 5.1.1 That mailbox has expired",
+    Verdict.FULL: "452 4.2.2 Mailbox full, try again later",
+}
+TEMPORARY_FAILURE = "451 4.3.0 Could not store the message, try again later"
+
+
+class MayflyHandler:
+    """The aiosmtpd hooks Mayfly implements: MAIL (while draining), RCPT and DATA."""
+
+    def __init__(self, app: Flask, max_recipients: int) -> None:
+        self._app = app
+        self._max_recipients = max_recipients
+        self.draining = False
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, mail_options: list[str]) -> str:
+        if self.draining:
+            return "421 4.3.2 Shutting down, try again later"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        if len(envelope.rcpt_tos) >= self._max_recipients:
+            return "452 4.5.3 Too many recipients"
+        try:
+            verdict = await self._run(delivery.check_recipient, address)
+        except Exception:
+            log.exception("recipient check failed for %r", address)
+            return TEMPORARY_FAILURE
+        if verdict is not Verdict.ACCEPT:
+            return RCPT_REPLIES[verdict]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        try:
+            ids = await self._run(delivery.deliver, envelope.mail_from or "",
+                                  list(envelope.rcpt_tos), raw)
+        except QuotaExceeded:
+            return "552 5.2.2 Mailbox full"
+        except UnknownDomain:
+            return "550 5.1.2 Mayfly no longer receives mail for that domain"
+        except Exception:
+            log.exception("delivery failed; answered 451")
+            return TEMPORARY_FAILURE
+        return f"250 OK stored {len(ids)} cop{'y' if len(ids) == 1 else 'ies'}"
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(self._in_context, fn, *args)
+
+    def _in_context(self, fn: Callable[..., T], *args: Any) -> T:
+        with self._app.app_context():
+            return fn(*args)

@@ -1,0 +1,134 @@
+"""Fixtures: a fresh migrated database per test, the app, a client, a real SMTP server.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import shutil
+import smtplib
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import ROOT, create_app
+from app.config import Settings
+from app.extensions import db
+from app.services import domains
+from app.smtp.server import MayflyController, build_controller
+from tests.factories import build_eml
+
+DOMAINS = ("mayfly.test", "other.test")
+
+
+def _base_settings(database_url: str, instance: Path) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret", mail_domains=DOMAINS,
+                    instance_path=instance, smtp_max_recipients=5)
+
+
+def _migrate(settings: Settings) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(settings)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory, pytestconfig) -> str:
+    """SQLite: a migrated file copied for each test. PostgreSQL: migrated once, then truncated."""
+    url = _postgres_url()
+    if url:
+        _migrate(_base_settings(url, tmp_path_factory.mktemp("instance")))
+        return url
+    template = tmp_path_factory.mktemp("template") / "template.db"
+    _migrate(_base_settings(f"sqlite:///{template}", template.parent))
+    return str(template)
+
+
+def _postgres_url() -> str | None:
+    import os
+
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture
+def settings(database_template: str, tmp_path: Path) -> Settings:
+    if database_template.startswith("postgresql"):
+        return _base_settings(database_template, tmp_path)
+    path = tmp_path / "mayfly.db"
+    shutil.copy(database_template, path)
+    return _base_settings(f"sqlite:///{path}", tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    with app.app_context():
+        if settings.database_url.startswith("postgresql"):
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        domains.sync_configured()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(settings: Settings) -> Callable[..., Flask]:
+    """An app on the same database with some settings changed."""
+
+    def build(**changes: object) -> Flask:
+        return create_app(replace(settings, **changes))  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[MayflyController]:
+    """A real aiosmtpd server on a free loopback port, storing through the app."""
+    controller = build_controller(app, app.config["MAYFLY"], "127.0.0.1", free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def send_mail(smtp_server: MayflyController) -> Callable[..., dict]:
+    """Send over the socket with smtplib; returns sendmail's refused-recipients dict."""
+
+    def send(to: str | list[str], raw: bytes | None = None, *, sender: str = "alice@example.org",
+             **eml: object) -> dict:
+        recipients = [to] if isinstance(to, str) else to
+        if raw is None:
+            raw = build_eml(to=recipients[0], sender=sender, **eml)  # type: ignore[arg-type]
+        with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=10) as smtp:
+            return smtp.sendmail(sender, recipients, raw)
+
+    return send
