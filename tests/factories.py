@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import format_datetime, make_msgid
 from datetime import UTC, datetime
 
@@ -30,4 +31,4 @@ def build_eml(*, to: str = "someone@mayfly.test", sender: str = "alice@example.o
     for filename, ctype, data in attachments:
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    return msg.as_bytes(policy=SMTP)  # CRLF line ends, as on the wire

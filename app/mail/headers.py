@@ -40,7 +40,8 @@ def decode_value(value: str) -> str:
         value = "".join(
             chunk if isinstance(chunk, str) else decode_bytes(chunk, charset)
             for chunk, charset in chunks)
-    return clean_text(_CONTROL.sub(" ", value.replace("\t", " ")).strip())
+    value = clean_text(value)  # NUL goes first, so it leaves no gap
+    return _CONTROL.sub(" ", value.replace("\t", " ")).strip()
 
 
 def decode_addresses(values: list[str]) -> list[tuple[str, str]]:

@@ -53,6 +53,7 @@ ALLOWED_CSS = frozenset(ALLOWED_CSS_PROPERTIES) | {
 # CSS functions that fetch something, or ran script in old browsers.
 _FETCHING_CSS = frozenset({"url", "image", "image-set", "-webkit-image-set", "cross-fade",
                            "element", "expression", "src"})
+_LINK_SCHEMES = ("http:", "https:", "mailto:", "tel:", "#")
 _SAFE_DATA_IMAGE = ("data:image/png", "data:image/gif", "data:image/jpeg", "data:image/webp")
 
 
@@ -174,9 +175,18 @@ class _MailFilter(Filter):
             if kind in ("StartTag", "EmptyTag") and name == "img":
                 token = self._image(token)
             elif kind == "StartTag" and name == "a":
-                token["data"][(None, "target")] = "_blank"
-                token["data"][(None, "rel")] = "noopener noreferrer"
+                token = self._link(token)
             yield token
+
+    def _link(self, token: dict) -> dict:
+        attrs = token["data"]
+        href = attrs.get((None, "href"), "")
+        # Only absolute links out, or in-page anchors; "data" is allowed for images alone.
+        if href and not href.strip().lower().startswith(_LINK_SCHEMES):
+            del attrs[(None, "href")]
+        attrs[(None, "target")] = "_blank"
+        attrs[(None, "rel")] = "noopener noreferrer"
+        return token
 
     def _image(self, token: dict) -> dict:
         attrs = token["data"]
