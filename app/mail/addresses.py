@@ -44,7 +44,7 @@ def is_reserved(local_part: str) -> bool:
 
 
 def check_chosen_local_part(local_part: str) -> str:
-    """A local part someone asks for: 1–64 of a-z 0-9 . _ -, not starting or ending in a dot."""
+    """A local part someone asks for: 1 to 64 of a-z 0-9 . _ -, not starting or ending in a dot."""
     local = local_part.strip().lower()
     if not _CHOSEN_LOCAL.match(local) or ".." in local:
         raise InvalidAddress(

@@ -35,7 +35,7 @@ def decode_value(value: str) -> str:
     if "=?" in value:
         try:
             chunks = decode_header(value)
-        except Exception:  # noqa: BLE001 - a broken encoded word degrades to the raw text
+        except Exception:  # a broken encoded word degrades to the raw text
             chunks = [(value, None)]
         value = "".join(
             chunk if isinstance(chunk, str) else decode_bytes(chunk, charset)
@@ -48,7 +48,7 @@ def decode_addresses(values: list[str]) -> list[tuple[str, str]]:
     """(display name, address) pairs; names decoded after splitting, so commas in them hold."""
     try:
         pairs = getaddresses([unfold(v) for v in values])
-    except Exception:  # noqa: BLE001 - the stdlib address parser has raised on hostile input
+    except Exception:  # the stdlib address parser has raised on hostile input
         return []
     return [(decode_value(name), decode_value(addr)) for name, addr in pairs
             if name.strip() or addr.strip()]

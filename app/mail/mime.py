@@ -80,7 +80,7 @@ def parse(raw: bytes) -> ParsedMessage:
     """Everything the inbox shows of one message."""
     try:
         msg = email.message_from_bytes(normalize_newlines(raw), policy=compat32)
-    except Exception as exc:  # noqa: BLE001 - keep the raw bytes, show them as text
+    except Exception as exc:  # keep the raw bytes, show them as text
         text = clean_text(decode_bytes(raw, "utf-8"))
         return ParsedMessage(None, (), (), "", None, "", text, "", (), (), (repr(exc),))
     headers = tuple((clean_text(name), decode_value(value)) for name, value in msg.raw_items())
@@ -150,7 +150,7 @@ def _walk(part: StdMessage, depth: int, out: _Bodies) -> None:
 def _content_type(part: StdMessage) -> str:
     try:
         ctype = part.get_content_type()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "application/octet-stream"
     return ctype if re.fullmatch(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", ctype) \
         else "application/octet-stream"
@@ -159,7 +159,7 @@ def _content_type(part: StdMessage) -> str:
 def _disposition(part: StdMessage) -> str | None:
     try:
         return part.get_content_disposition()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -167,7 +167,7 @@ def _filename(part: StdMessage) -> str:
     """The part's own name (RFC 2231 or 2047), unsanitized; '' when it has none."""
     try:
         name = part.get_filename() or part.get_param("name") or ""
-    except Exception:  # noqa: BLE001
+    except Exception:
         return ""
     if isinstance(name, tuple):  # an RFC 2231 value compat32 did not collapse
         charset, _lang, value = name
@@ -178,7 +178,7 @@ def _filename(part: StdMessage) -> str:
 def _payload(part: StdMessage) -> bytes:
     try:
         data = part.get_payload(decode=True)
-    except Exception:  # noqa: BLE001 - a broken transfer encoding keeps its raw bytes
+    except Exception:  # a broken transfer encoding keeps its raw bytes
         data = None
     if isinstance(data, bytes):
         return data
@@ -191,7 +191,7 @@ def _embedded_message(part: StdMessage) -> Attachment:
     inner = payload[0] if isinstance(payload, list) and payload else None
     try:
         data = inner.as_bytes() if isinstance(inner, StdMessage) else b""
-    except Exception:  # noqa: BLE001
+    except Exception:
         data = str(inner).encode("utf-8", "surrogateescape")
     subject = decode_value(_raw(inner, "subject")) if isinstance(inner, StdMessage) else ""
     name = _filename(part) or f"{subject or 'message'}.eml"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from html.parser import HTMLParser
 
@@ -43,11 +44,10 @@ class _TextCollector(HTMLParser):
 def html_to_text(html: str) -> str:
     """Readable text of an HTML document: block elements become line breaks."""
     collector = _TextCollector()
-    try:
+    # HTMLParser is lenient, but hostile input must never raise out of a parse.
+    with contextlib.suppress(Exception):
         collector.feed(html)
         collector.close()
-    except Exception:  # noqa: BLE001 - HTMLParser is lenient, but hostile input must not raise
-        pass
     lines = (_SPACES.sub(" ", line).strip() for line in "".join(collector.parts).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

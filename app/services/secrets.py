@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-MAILBOX_TOKEN_PREFIX = "mbx_"
+MAILBOX_TOKEN_PREFIX = "mbx_"  # noqa: S105 - a prefix, not a secret
 
 
 def new_mailbox_token() -> str:

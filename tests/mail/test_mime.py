@@ -45,7 +45,8 @@ def test_raw_utf8_headers_read_as_utf8():
     raw = "From: Zoë <zoë@例え.jp>\r\nSubject: Grüße\r\n\r\nbody\r\n".encode()
     parsed = parse(raw)
     assert parsed.subject == "Grüße"
-    assert parsed.sender is not None and parsed.sender.name == "Zoë"
+    assert parsed.sender is not None
+    assert parsed.sender.name == "Zoë"
 
 
 def test_display_name_with_comma_survives_decoding():
@@ -84,7 +85,8 @@ def test_broken_base64_never_raises(payload):
 
 def test_broken_quoted_printable_keeps_text():
     raw = b"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbad =ZZ end"
-    assert "bad" in parse(raw).text and "end" in parse(raw).text
+    assert "bad" in parse(raw).text
+    assert "end" in parse(raw).text
 
 
 def test_html_only_gets_derived_text():

@@ -1,0 +1,1 @@
+"""The public temp-mail APIs Mayfly serves under /compat/<dialect>/, one module each."""
