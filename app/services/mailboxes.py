@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -107,6 +108,28 @@ def get_mailbox(address: str, principal: Principal) -> Mailbox:
     return mailbox
 
 
+def check_viewable(address: str) -> str:
+    """The normalized address if it could ever hold readable mail; MailboxNotFound otherwise.
+
+    Reserved names, malformed addresses and domains Mayfly does not serve are never shown.
+    """
+    try:
+        local, domain = addresses.split(address)
+    except addresses.InvalidAddress:
+        raise MailboxNotFound() from None
+    if addresses.is_reserved(local) or domains.find_active(domain) is None:
+        raise MailboxNotFound()
+    return f"{local}@{domain}"
+
+
+def find_mailbox(address: str, principal: Principal) -> Mailbox | None:
+    """Like get_mailbox, but None where get_mailbox raises."""
+    try:
+        return get_mailbox(address, principal)
+    except MailboxNotFound:
+        return None
+
+
 def extend_mailbox(address: str, principal: Principal) -> Mailbox:
     """Push the expiry one lifetime from now."""
     mailbox = get_mailbox(address, principal)
@@ -119,6 +142,15 @@ def extend_mailbox(address: str, principal: Principal) -> Mailbox:
 def delete_mailbox(address: str, principal: Principal) -> None:
     """The mailbox and all its messages are gone."""
     _delete_ids([get_mailbox(address, principal).id])
+
+
+def open_with_token(address: str, token: str) -> int:
+    """The id of a live protected mailbox this token opens; MailboxNotFound otherwise."""
+    mailbox = _find(address)
+    if (mailbox is None or _is_expired(mailbox) or mailbox.token_hash is None
+            or not hmac.compare_digest(mailbox.token_hash, hash_token(token.strip()))):
+        raise MailboxNotFound()
+    return mailbox.id
 
 
 def find_id_by_token(token: str) -> int | None:

@@ -72,6 +72,16 @@ def newest_id(address: str, principal: Principal) -> int | None:
         .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
 
 
+def inbox_version(address: str, principal: Principal) -> str:
+    """Changes whenever the list would: a message arrives, is deleted, or is read or unread."""
+    mailbox = mailboxes.get_mailbox(address, principal)
+    total, newest, unread = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Message.id),
+                  sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)))
+        .where(Message.mailbox_id == mailbox.id)).one()
+    return f"{total}-{newest or 0}-{unread or 0}"
+
+
 def count_unread(address: str, principal: Principal) -> int:
     mailbox = mailboxes.get_mailbox(address, principal)
     return db.session.execute(

@@ -1,9 +1,15 @@
-"""The browser door: HTML pages and htmx fragments."""
+"""The browser door: HTML pages and htmx fragments over the service layer."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
+
+bp = Blueprint("web", __name__)
 
 
 def register(app: Flask) -> None:
-    """Register the browser blueprints."""
+    """Register the browser blueprint and its template helpers."""
+    from app.web import errors, filters, inbox, messages  # noqa: F401 - routes register on import
+
+    filters.register(app)
+    app.register_blueprint(bp)

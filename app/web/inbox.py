@@ -1,0 +1,133 @@
+"""The visitor's address and inbox: home page, any address's inbox, the polled list fragment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.extensions import limiter
+from app.services import domains, mailboxes, messages
+from app.services.errors import MailboxNotFound, MayflyError
+from app.web import bp, htmx, visitor
+
+
+def _visitor_mailbox() -> str:
+    """The visitor's live address, creating a fresh public one when there is none."""
+    address = visitor.current_address()
+    if address and mailboxes.find_mailbox(address, visitor.principal()) is not None:
+        return address
+    created = mailboxes.create_mailbox()
+    visitor.remember(created.mailbox.address)
+    return created.mailbox.address
+
+
+@bp.get("/")
+def home() -> str:
+    """The visitor's own address and its live inbox, at once."""
+    return render_template("inbox/index.html", **_inbox_context(_visitor_mailbox(), own=True))
+
+
+@bp.get("/inbox/<address>")
+def inbox_show(address: str) -> str:
+    """Any address's inbox: public ones open, protected ones after their token."""
+    try:
+        address = mailboxes.check_viewable(address)
+    except MailboxNotFound:
+        raise NotFound() from None
+    return render_template("inbox/index.html",
+                           **_inbox_context(address, own=address == visitor.current_address()))
+
+
+@bp.get("/inbox/<address>/list")
+@limiter.exempt  # polled every few seconds by every open tab; costs one indexed query
+def inbox_list(address: str) -> str | Response:
+    """The message list fragment; 204 when nothing changed since the version the page knows."""
+    version = _version(address)
+    if request.args.get("known") == version:
+        return htmx.no_change()
+    return render_template("inbox/_list.html", **_list_context(address, version))
+
+
+@bp.post("/address/random")
+def address_random() -> BaseResponse:
+    """A fresh random address for the visitor."""
+    created = mailboxes.create_mailbox(domain=request.form.get("domain") or None)
+    visitor.remember(created.mailbox.address)
+    return redirect(url_for("web.home"), 303)
+
+
+@bp.post("/address/choose")
+def address_choose() -> BaseResponse | tuple[str, int]:
+    """A chosen local part at a chosen domain; the same rules and messages as the API."""
+    local = request.form.get("local", "")
+    domain = request.form.get("domain") or None
+    try:
+        created = mailboxes.create_mailbox(local, domain)
+    except MayflyError as exc:
+        address = _visitor_mailbox()
+        context = _inbox_context(address, own=True, error=exc.message, chosen=local)
+        return render_template("inbox/index.html", **context), 422 if exc.code != "taken" else 409
+    visitor.remember(created.mailbox.address)
+    return redirect(url_for("web.home"), 303)
+
+
+@bp.post("/address/switch")
+def address_switch() -> BaseResponse:
+    """Back to one of the visitor's recent addresses."""
+    address = request.form.get("address", "")
+    if address in visitor.recent() and mailboxes.find_mailbox(address, visitor.principal()):
+        visitor.remember(address)
+    return redirect(url_for("web.home"), 303)
+
+
+@bp.post("/inbox/<address>/extend")
+def address_extend(address: str) -> BaseResponse | str:
+    """One more lifetime for the mailbox; htmx gets the address card back."""
+    mailbox = mailboxes.extend_mailbox(address, visitor.principal())
+    if htmx.is_htmx():
+        return render_template("inbox/_expiry.html", mailbox=mailbox)
+    return redirect(url_for("web.inbox_show", address=mailbox.address), 303)
+
+
+@bp.post("/inbox/<address>/unlock")
+def inbox_unlock(address: str) -> BaseResponse | tuple[str, int]:
+    """Open a protected mailbox with its token, for the rest of this browser session."""
+    try:
+        visitor.unlock(mailboxes.open_with_token(address, request.form.get("token", "")))
+    except MailboxNotFound:
+        context = _inbox_context(mailboxes.check_viewable(address), own=False,
+                                 unlock_error="That token does not open this mailbox.")
+        return render_template("inbox/index.html", **context), 403
+    return redirect(url_for("web.inbox_show", address=address), 303)
+
+
+def _version(address: str) -> str:
+    try:
+        return messages.inbox_version(address, visitor.principal())
+    except MailboxNotFound:
+        return "none"
+
+
+def _list_context(address: str, version: str) -> dict[str, Any]:
+    try:
+        page = messages.list_messages(address, visitor.principal(), limit=50)
+        unread = messages.count_unread(address, visitor.principal())
+    except MailboxNotFound:
+        page, unread = messages.Page([], None), 0
+    return {"address": address, "items": page.items, "more": page.next_cursor is not None,
+            "unread": unread, "version": version}
+
+
+def _inbox_context(address: str, *, own: bool, **extra: Any) -> dict[str, Any]:
+    mailbox = mailboxes.find_mailbox(address, visitor.principal())
+    return {
+        **_list_context(address, _version(address)),
+        "mailbox": mailbox,
+        "own": own,
+        "domains": [d.name for d in domains.list_active()],
+        "recent": [a for a in visitor.recent() if a != address],
+        **extra,
+    }

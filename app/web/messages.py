@@ -1,0 +1,118 @@
+"""One message in the browser: its page, the sandboxed body document, parts, raw, actions.
+
+Mail HTML never enters our pages: it is sanitized on the server and served from its own
+route, with its own strict CSP, into an <iframe sandbox> without scripts or same-origin.
+"""
+
+from __future__ import annotations
+
+from flask import Response, redirect, render_template, request, url_for
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.downloads import ATTACHMENT_CSP, attachment_response
+from app.mail.sanitize import clean_html
+from app.models import Message
+from app.services import messages
+from app.web import bp, visitor
+
+VIEWS = ("html", "text", "source")
+# Images a mail may show inline from its own parts; SVG can carry script, so it is not one.
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/gif", "image/jpeg", "image/webp"})
+
+
+def body_csp(allow_remote: bool) -> str:
+    images = "'self' data: https: http:" if allow_remote else "'self' data:"
+    return "; ".join([
+        "default-src 'none'", f"img-src {images}", "style-src 'unsafe-inline'",
+        "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'",
+        "sandbox allow-popups allow-popups-to-escape-sandbox",
+    ])
+
+
+def _sanitized(message: Message, allow_remote: bool):  # type: ignore[no-untyped-def]
+    def cid_url(content_id: str) -> str | None:
+        part = messages.find_attachment_by_cid(message, content_id)
+        if part is None or part.content_type not in INLINE_IMAGE_TYPES:
+            return None
+        return url_for("web.message_part", message_id=message.public_id,
+                       attachment_id=part.public_id)
+
+    return clean_html(message.html_body, allow_remote_images=allow_remote, cid_url=cid_url)
+
+
+@bp.get("/m/<int:message_id>")
+def message_show(message_id: int) -> str:
+    """The message page: headers, body tabs, attachments. Opening it marks it read."""
+    message = messages.get_message(message_id, visitor.principal())
+    if not message.seen:
+        messages.set_seen(message_id, visitor.principal(), True)
+    view = request.args.get("view") or ("html" if message.html_body else "text")
+    if view not in VIEWS:
+        view = "text"
+    allow_remote = request.args.get("images") == "1"
+    remote_blocked = bool(message.html_body) and _sanitized(message, False).remote_blocked
+    source = None
+    if view == "source":
+        source = messages.raw_source(message_id, visitor.principal()).decode("utf-8", "replace")
+    return render_template(
+        "message/show.html", message=message, mailbox=messages.mailbox_of(message), view=view,
+        allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
+        attachments=[a for a in message.attachments if not a.inline or not a.content_id])
+
+
+@bp.get("/m/<int:message_id>/body")
+def message_body(message_id: int) -> Response:
+    """The sanitized HTML document the message page frames; remote images only when asked."""
+    message = messages.get_message(message_id, visitor.principal())
+    allow_remote = request.args.get("images") == "1"
+    html = render_template("message/body.html", body=_sanitized(message, allow_remote).html)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = body_csp(allow_remote)
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/m/<int:message_id>/parts/<attachment_id>")
+def message_part(message_id: int, attachment_id: str) -> Response:
+    """An inline image the body names with cid:, for the sandboxed frame to show."""
+    part = messages.get_attachment(message_id, attachment_id, visitor.principal())
+    if part.content_type not in INLINE_IMAGE_TYPES:
+        raise NotFound()
+    response = Response(part.data, mimetype=part.content_type)
+    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
+    # The frame's document has an opaque origin, so its image loads are cross-origin.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@bp.get("/m/<int:message_id>/attachments/<attachment_id>")
+def message_attachment(message_id: int, attachment_id: str) -> Response:
+    """An attachment, always downloaded, never rendered in our origin."""
+    part = messages.get_attachment(message_id, attachment_id, visitor.principal())
+    return attachment_response(part.data, part.content_type, part.filename)
+
+
+@bp.get("/m/<int:message_id>/raw")
+def message_raw(message_id: int) -> Response:
+    """The raw source as plain text: shown, never rendered."""
+    raw = messages.raw_source(message_id, visitor.principal())
+    response = Response(raw, mimetype="text/plain")
+    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
+    return response
+
+
+@bp.post("/m/<int:message_id>/delete")
+def message_delete(message_id: int) -> BaseResponse:
+    """Delete it everywhere, then back to its inbox."""
+    message = messages.get_message(message_id, visitor.principal(), bodies=False)
+    address = messages.mailbox_of(message).address
+    messages.delete_message(message_id, visitor.principal())
+    return redirect(url_for("web.inbox_show", address=address), 303)
+
+
+@bp.post("/m/<int:message_id>/unread")
+def message_unread(message_id: int) -> BaseResponse:
+    """Mark it unread again, then back to its inbox."""
+    message = messages.set_seen(message_id, visitor.principal(), False)
+    return redirect(url_for("web.inbox_show", address=messages.mailbox_of(message).address), 303)
