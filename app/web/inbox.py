@@ -48,6 +48,7 @@ def inbox_list(address: str) -> str | Response:
     version = _version(address)
     if request.args.get("known") == version:
         return htmx.no_change()
+    address = mailboxes.check_viewable(address)
     return render_template("inbox/_list.html", **_list_context(address, version))
 
 
