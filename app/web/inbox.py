@@ -49,7 +49,7 @@ def inbox_list(address: str) -> str | Response:
     if request.args.get("known") == version:
         return htmx.no_change()
     address = mailboxes.check_viewable(address)
-    return render_template("inbox/_list.html", **_list_context(address, version))
+    return render_template("inbox/_list.html", standalone=True, **_list_context(address, version))
 
 
 @bp.post("/address/random")
