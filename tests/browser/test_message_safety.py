@@ -1,0 +1,100 @@
+"""Hostile mail opened in a real Chromium: nothing runs, navigates or loads until asked."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.factories import build_eml
+
+pytestmark = pytest.mark.browser
+
+
+def hostile_html(tracker: str) -> str:
+    # Every line tries to run script, navigate, submit, or reach the tracker.
+    return f"""
+<p>Hello from a stranger</p>
+<script>alert('script'); fetch('{tracker}/script')</script>
+<img src="x" onerror="alert('onerror'); fetch('{tracker}/onerror')">
+<img src="{tracker}/pixel.gif">
+<img srcset="{tracker}/srcset.gif 2x">
+<div style="background-image: url('{tracker}/css-bg.gif')">css</div>
+<div style="background: image-set('{tracker}/image-set.gif' 1x)">set</div>
+<style>@import url('{tracker}/import.css'); body {{ background: url('{tracker}/style.gif') }}</style>
+<a href="javascript:alert('link')">javascript link</a>
+<a href="{tracker}/clicked" target="_top">top link</a>
+<form action="{tracker}/form" method="post"><input name="q" value="x"><button id="submit">Go</button></form>
+<meta http-equiv="refresh" content="0;url={tracker}/refresh">
+<iframe src="{tracker}/iframe"></iframe><object data="{tracker}/object"></object>
+<svg><script>alert('svg')</script></svg>
+<base href="{tracker}/">
+"""
+
+
+def assert_no_dialog(browser) -> None:
+    with pytest.raises(NoAlertPresentException):
+        browser.switch_to.alert  # noqa: B018 - the property access is the check
+
+
+def open_message(browser, live_server, client, address: str) -> int:
+    (summary,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+    browser.get(f"{live_server}/m/{summary['id']}")
+    return summary["id"]
+
+
+def test_hostile_message_runs_nothing_and_loads_nothing(browser, live_server, client,
+                                                         send_mail, tracker):
+    send_mail("target@mayfly.test", build_eml(
+        to="target@mayfly.test", sender='"<img src=x onerror=alert(1)>" <evil@example.org>',
+        subject="<script>alert('subject')</script>", text=None, html=hostile_html(tracker.url),
+        attachments=[("<img src=x onerror=alert(2)>.html", "text/html", b"<script>x</script>")]))
+    browser.get(f"{live_server}/inbox/target@mayfly.test")
+    assert "<script>alert('subject')</script>" in browser.find_element(By.ID, "inbox-list").text
+    assert_no_dialog(browser)
+
+    message_id = open_message(browser, live_server, client, "target@mayfly.test")
+    page_url = browser.current_url
+    frame = browser.find_element(By.CSS_SELECTOR, "iframe.mail-frame")
+    browser.switch_to.frame(frame)
+    WebDriverWait(browser, 10).until(
+        lambda b: "Hello from a stranger" in b.find_element(By.TAG_NAME, "body").text)
+    assert browser.find_elements(By.TAG_NAME, "script") == []
+    assert browser.find_elements(By.TAG_NAME, "form") == []
+    assert browser.find_elements(By.TAG_NAME, "iframe") == []
+    time.sleep(1.5)  # give a refresh, a script or a late image every chance to fire
+    assert tracker.hits == []
+    # Clicking: the javascript: link is dead, the _top link opens a new window, not ours.
+    browser.find_element(By.LINK_TEXT, "javascript link").click()
+    browser.find_element(By.LINK_TEXT, "top link").click()
+    browser.switch_to.default_content()
+    assert_no_dialog(browser)
+    assert browser.current_url == page_url
+    assert browser.title.startswith("<script>alert('subject')</script>")
+    assert message_id
+
+
+def test_remote_images_load_only_after_the_reader_asks(browser, live_server, client, send_mail,
+                                                       tracker):
+    send_mail("pixels@mayfly.test", build_eml(
+        to="pixels@mayfly.test", text=None,
+        html=f'<p>Newsletter</p><img src="{tracker.url}/pixel.gif" alt="pixel">'))
+    open_message(browser, live_server, client, "pixels@mayfly.test")
+    time.sleep(1)
+    assert tracker.hits == []
+    browser.find_element(By.LINK_TEXT, "Show images").click()
+    WebDriverWait(browser, 10).until(lambda b: "/pixel.gif" in tracker.hits)
+
+
+def test_attachment_downloads_byte_for_byte(browser, live_server, client, send_mail, downloads):
+    payload = bytes(range(256)) * 64
+    send_mail("dl@mayfly.test", build_eml(
+        to="dl@mayfly.test", attachments=[("data.bin", "application/octet-stream", payload)]))
+    open_message(browser, live_server, client, "dl@mayfly.test")
+    browser.find_element(By.LINK_TEXT, "data.bin").click()
+    target = downloads / "data.bin"
+    WebDriverWait(browser, 15).until(lambda _: target.exists() and target.stat().st_size == len(payload))
+    assert target.read_bytes() == payload
