@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from app.mail.addresses import is_reserved
-from app.models import Mailbox
+
+
+class MailboxFields(Protocol):
+    """What access rules look at: a Mailbox, or a query row with the same columns."""
+
+    id: int
+    local_part: str
+    protected: bool
+    owner_id: int | None
 
 
 @dataclass(frozen=True)
@@ -22,7 +31,7 @@ class Principal:
 ANONYMOUS = Principal()
 
 
-def can_read(principal: Principal, mailbox: Mailbox) -> bool:
+def can_read(principal: Principal, mailbox: MailboxFields) -> bool:
     """Public mailboxes are open to anyone with the address; protected ones to holders."""
     if principal.is_admin:
         return True

@@ -17,7 +17,12 @@ from app.models import Attachment, Mailbox, Message
 from app.models.base import utcnow
 from app.services import mailboxes
 from app.services.access import Principal, can_read
-from app.services.errors import AttachmentNotFound, InvalidInput, MessageNotFound
+from app.services.errors import (
+    AttachmentNotFound,
+    InvalidInput,
+    MailboxNotFound,
+    MessageNotFound,
+)
 
 MAX_PAGE = 100
 MAX_WAIT_SECONDS = 60
@@ -72,13 +77,25 @@ def newest_id(address: str, principal: Principal) -> int | None:
         .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
 
 
+# One Core round trip, no ORM objects: every open browser tab runs this every few seconds.
+_VERSION_QUERY = (
+    sa.select(Mailbox.id, Mailbox.local_part, Mailbox.protected, Mailbox.owner_id,
+              Mailbox.expires_at, sa.func.count(Message.id), sa.func.max(Message.id),
+              sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)))
+    .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
+    .where(Mailbox.address == sa.bindparam("address"))
+    .group_by(Mailbox.id)
+)
+
+
 def inbox_version(address: str, principal: Principal) -> str:
     """Changes whenever the list would: a message arrives, is deleted, or is read or unread."""
-    mailbox = mailboxes.get_mailbox(address, principal)
-    total, newest, unread = db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Message.id),
-                  sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)))
-        .where(Message.mailbox_id == mailbox.id)).one()
+    row = db.session.connection().execute(
+        _VERSION_QUERY, {"address": address.strip().lower()}).one_or_none()
+    if row is None or (row.expires_at is not None and row.expires_at <= utcnow()) \
+            or not can_read(principal, row):
+        raise MailboxNotFound()
+    total, newest, unread = row[5:]
     return f"{total}-{newest or 0}-{unread or 0}"
 
 
