@@ -1,16 +1,31 @@
-"""Operator commands: `flask purge`, `flask domains …`."""
+"""Operator commands: `flask purge`, `flask users …`, `flask keys …`, `flask domains …`."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask import Flask
 
-from app.services import domains, mailboxes
+from app.config import DOMAIN_TYPES, parse_domain_types, parse_size
+from app.services import api_keys, domains, mailboxes, users
+from app.services.errors import MayflyError
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(purge)
-    app.cli.add_command(domains_group)
+    for command in (purge, users_group, keys_group, domains_group):
+        app.cli.add_command(command)
+
+
+def _fail(exc: MayflyError) -> None:
+    raise click.ClickException(exc.message)
+
+
+def _user(email: str):  # type: ignore[no-untyped-def]
+    user = users.find_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user {email!r}.")
+    return user
 
 
 @click.command("purge")
@@ -20,6 +35,71 @@ def purge() -> None:
     click.echo(f"purged {count} expired mailbox(es)")
 
 
+@click.group("users")
+def users_group() -> None:
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--admin", is_flag=True, help="Make the user an administrator.")
+def users_create(email: str, admin: bool) -> None:
+    """Create a user; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = users.create_user(email, password, is_admin=admin)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"created {user.email}{' (admin)' if admin else ''}")
+
+
+@users_group.command("plan")
+@click.argument("email")
+@click.option("--requests", type=int, help="API requests per month.")
+@click.option("--mailboxes", "mailboxes_limit", type=int, help="Mailboxes at once.")
+@click.option("--storage", help="Stored bytes, such as 500MiB.")
+@click.option("--domain-types", help=f"Comma-separated: {', '.join(DOMAIN_TYPES)}.")
+def users_plan(email: str, requests: int | None, mailboxes_limit: int | None,
+               storage: str | None, domain_types: str | None) -> None:
+    """Set a user's plan limits (the others stay as they are)."""
+    try:
+        size = parse_size(storage) if storage else None
+        kinds = parse_domain_types(domain_types) if domain_types else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    users.set_plan(_user(email), requests=requests, mailboxes_limit=mailboxes_limit,
+                   storage=size, domain_types=kinds)
+    click.echo(f"plan updated for {email}")
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """Manage API keys."""
+
+
+@keys_group.command("create")
+@click.argument("email")
+@click.option("--name", default="API key", help="A name to recognize the key by.")
+def keys_create(email: str, name: str) -> None:
+    """Create a key for a user and print it, alone on its line (shown only this once)."""
+    try:
+        created = api_keys.create_key(_user(email), name)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(created.secret)
+
+
+@keys_group.command("revoke")
+@click.argument("prefix")
+def keys_revoke(prefix: str) -> None:
+    """Revoke the key with this prefix (mf_xxxxxxxx); it stops working at once."""
+    try:
+        key = api_keys.revoke_by_prefix(prefix)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"revoked {key.prefix} ({key.name})")
+
+
 @click.group("domains")
 def domains_group() -> None:
     """Manage the domains Mayfly receives mail for."""
@@ -27,6 +107,59 @@ def domains_group() -> None:
 
 @domains_group.command("sync")
 def domains_sync() -> None:
-    """Make every domain in MAIL_DOMAINS exist and be active."""
+    """Add the domains in MAIL_DOMAINS that are missing."""
     domains.sync_configured()
     click.echo(", ".join(d.name for d in domains.list_active()))
+
+
+@domains_group.command("list")
+def domains_list() -> None:
+    """Every domain with its type and status."""
+    for d in domains.list_all():
+        click.echo(f"{d.name}\t{d.kind}\t{'active' if d.active else 'disabled'}")
+
+
+@domains_group.command("add")
+@click.argument("name")
+@click.option("--type", "kind", type=click.Choice(DOMAIN_TYPES), default="free")
+def domains_add(name: str, kind: str) -> None:
+    """Add a domain; it receives mail at once."""
+    try:
+        domains.add_domain(name, kind)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"added {name} ({kind})")
+
+
+@domains_group.command("disable")
+@click.argument("name")
+def domains_disable(name: str) -> None:
+    """Stop receiving for a domain at once (SMTP 550) and stop offering it."""
+    try:
+        domains.update_domain(name, active=False)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"disabled {name}")
+
+
+@domains_group.command("enable")
+@click.argument("name")
+def domains_enable(name: str) -> None:
+    """Receive for a domain again."""
+    try:
+        domains.update_domain(name, active=True)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"enabled {name}")
+
+
+@domains_group.command("type")
+@click.argument("name")
+@click.argument("kind", type=click.Choice(DOMAIN_TYPES))
+def domains_type(name: str, kind: str) -> None:
+    """Set a domain's type (which plans may create mailboxes there)."""
+    try:
+        domains.update_domain(name, kind=kind)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"{name} is now {kind}")

@@ -46,6 +46,17 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SMTP_TIMEOUT", "300", "Seconds an idle SMTP connection is kept."),
     Variable("PUBLIC_MAILBOX_TTL", "1h",
              "Lifetime of a public mailbox (a number with s, m, h or d)."),
+    Variable("OWNED_MAILBOX_TTL", "7d",
+             "Lifetime of a mailbox a signed-in user owns (0 for never)."),
+    Variable("PLAN_REQUESTS", "50000",
+             "Default plan: API requests a user's keys may make per calendar month (UTC)."),
+    Variable("PLAN_MAILBOXES", "100", "Default plan: mailboxes a user may own at once."),
+    Variable("PLAN_STORAGE", "100MiB",
+             "Default plan: bytes of mail a user's mailboxes may hold; more is refused at SMTP time."),
+    Variable("PLAN_DOMAIN_TYPES", "free",
+             "Default plan: comma-separated domain types (free, premium, custom) users may use."),
+    Variable("PROXY_COUNT", "0",
+             "Reverse proxies in front of the web app whose X-Forwarded-* headers to trust."),
     Variable("MAILBOX_QUOTA", "100MiB",
              "Stored bytes a mailbox may hold (0 for no limit); more is refused at SMTP time."),
     Variable("MAX_MESSAGE_SIZE", "10MiB", "Largest message accepted over SMTP (SIZE)."),
@@ -108,6 +119,23 @@ def parse_positive(text: str) -> int:
     return number
 
 
+def parse_count(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        raise ValueError("expected a whole number of at least 0")
+    return number
+
+
+DOMAIN_TYPES = ("free", "premium", "custom")
+
+
+def parse_domain_types(text: str) -> tuple[str, ...]:
+    kinds = tuple(k.strip().lower() for k in text.split(",") if k.strip())
+    if not kinds or any(k not in DOMAIN_TYPES for k in kinds):
+        raise ValueError(f"expected a comma-separated list of {', '.join(DOMAIN_TYPES)}")
+    return kinds
+
+
 @dataclass(frozen=True)
 class Settings:
     """Mayfly's configuration, typed and validated."""
@@ -122,6 +150,12 @@ class Settings:
     smtp_max_line_length: int = 65536
     smtp_timeout: int = 300
     public_mailbox_ttl: timedelta = timedelta(hours=1)
+    owned_mailbox_ttl: timedelta = timedelta(days=7)
+    plan_requests: int = 50_000
+    plan_mailboxes: int = 100
+    plan_storage: int = 100 * 1024 * 1024
+    plan_domain_types: tuple[str, ...] = ("free",)
+    proxy_count: int = 0
     mailbox_quota: int = 100 * 1024 * 1024
     max_message_size: int = 10 * 1024 * 1024
     purge_interval: timedelta = timedelta(seconds=60)
@@ -159,6 +193,12 @@ class Settings:
             smtp_max_line_length=read("SMTP_MAX_LINE_LENGTH", parse_positive, "65536"),  # type: ignore[arg-type]
             smtp_timeout=read("SMTP_TIMEOUT", parse_positive, "300"),  # type: ignore[arg-type]
             public_mailbox_ttl=read("PUBLIC_MAILBOX_TTL", parse_duration, "1h"),  # type: ignore[arg-type]
+            owned_mailbox_ttl=read("OWNED_MAILBOX_TTL", parse_duration, "7d"),  # type: ignore[arg-type]
+            plan_requests=read("PLAN_REQUESTS", parse_count, "50000"),  # type: ignore[arg-type]
+            plan_mailboxes=read("PLAN_MAILBOXES", parse_count, "100"),  # type: ignore[arg-type]
+            plan_storage=read("PLAN_STORAGE", parse_size, "100MiB"),  # type: ignore[arg-type]
+            plan_domain_types=read("PLAN_DOMAIN_TYPES", parse_domain_types, "free"),  # type: ignore[arg-type]
+            proxy_count=read("PROXY_COUNT", parse_count, "0"),  # type: ignore[arg-type]
             mailbox_quota=read("MAILBOX_QUOTA", parse_size, "100MiB"),  # type: ignore[arg-type]
             max_message_size=read("MAX_MESSAGE_SIZE", parse_size, "10MiB"),  # type: ignore[arg-type]
             purge_interval=read("PURGE_INTERVAL", parse_duration, "60s"),  # type: ignore[arg-type]

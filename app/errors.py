@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.api.errors import render_error as render_api_error
 from app.extensions import db
+from app.limits import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -20,18 +21,19 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+def _http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str, str]]:
     return _render(exc.code or 500, exc.description or "")
 
 
-def _unexpected(exc: Exception) -> Response | tuple[str, int]:
+def _unexpected(exc: Exception) -> Response | tuple[str, int, dict[str, str]]:
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     return _render(500, InternalServerError.description)
 
 
-def _render(status: int, description: str) -> Response | tuple[str, int]:
+def _render(status: int, description: str) -> Response | tuple[str, int, dict[str, str]]:
     if request.path.startswith("/api/"):
         return render_api_error(status, description)
     template = _PAGES.get(status, "errors/error.html")
-    return render_template(template, status=status, description=description), status
+    headers = {"Retry-After": str(retry_after())} if status == 429 else {}
+    return render_template(template, status=status, description=description), status, headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -16,6 +17,7 @@ from app.models.base import Base
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
+login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=["600 per minute"])
 
 
@@ -24,6 +26,7 @@ def init_extensions(app: Flask) -> None:
     # render_as_batch: SQLite cannot ALTER most things, Alembic rebuilds the table instead.
     migrate.init_app(app, db, directory=str(app.config["MIGRATIONS_DIR"]), render_as_batch=True)
     csrf.init_app(app)
+    login_manager.init_app(app)
     limiter.init_app(app)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PAGE_CSP = "; ".join([
     "default-src 'self'",
@@ -19,7 +21,20 @@ PAGE_CSP = "; ".join([
 ])
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
 def register(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    proxies = app.config["MAYFLY"].proxy_count
+    if proxies:
+        # Behind TLS-terminating proxies: trust their X-Forwarded-* for scheme and client IP.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
     app.after_request(add_security_headers)
 
 

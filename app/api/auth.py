@@ -1,23 +1,46 @@
-"""Authorization: Bearer <mailbox token> → the Principal the services check."""
+"""Authorization: Bearer <API key or mailbox token> → the Principal the services check.
+
+`mf_…` is a user's API key (the API then acts as that user); `mbx_…` opens one protected
+mailbox. Resolved once per request and kept on `g`.
+"""
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
-from app.services import mailboxes
+from app.models import User
+from app.services import api_keys, mailboxes
 from app.services.access import ANONYMOUS, Principal
 from app.services.errors import Unauthorized
 
 
 def current_principal() -> Principal:
-    """Nobody in particular without a header; a token that opens nothing is 401."""
+    """Nobody in particular without a header; a credential that opens nothing is 401."""
+    if "principal" not in g:
+        g.principal, g.api_user = _authenticate()
+    return g.principal
+
+
+def current_user() -> User | None:
+    """The user whose API key made this request, if one did."""
+    current_principal()
+    return g.api_user
+
+
+def _authenticate() -> tuple[Principal, User | None]:
     header = request.headers.get("Authorization", "")
     if not header:
-        return ANONYMOUS
+        return ANONYMOUS, None
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-    mailbox_id = mailboxes.find_id_by_token(token.strip())
+    if api_keys.is_api_key(token):
+        user = api_keys.verify(token)
+        if user is None:
+            raise Unauthorized("That API key is not valid or was revoked.")
+        return Principal(user_id=user.id, is_admin=user.is_admin), user
+    mailbox_id = mailboxes.find_id_by_token(token)
     if mailbox_id is None:
         raise Unauthorized("That token opens no mailbox.")
-    return Principal(mailbox_ids=frozenset({mailbox_id}))
+    return Principal(mailbox_ids=frozenset({mailbox_id})), None

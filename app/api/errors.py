@@ -6,9 +6,11 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.api import bp
+from app.limits import retry_after
 from app.services import errors
 
 STATUS = {
+    errors.RequestQuotaExhausted: 429,
     errors.NotFound: 404,
     errors.Unauthorized: 401,
     errors.ReservedAddress: 403,
@@ -31,12 +33,17 @@ def render_error(status: int, message: str, code: str | None = None) -> Response
 @bp.errorhandler(errors.MayflyError)
 def _domain_error(exc: errors.MayflyError) -> Response:
     status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-    return render_error(status, exc.message, exc.code)
+    response = render_error(status, exc.message, exc.code)
+    if isinstance(exc, errors.RequestQuotaExhausted):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     response = render_error(exc.code or 500, exc.description or "")
+    if exc.code == 429:
+        response.headers["Retry-After"] = str(retry_after())
     if exc.code == 405 and exc.response is None:
         allowed = getattr(exc, "valid_methods", None)
         if allowed:

@@ -7,16 +7,20 @@ from flask import Response, jsonify, url_for
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import iso, mailbox_json, message_summary
+from app.extensions import limiter
+from app.limits import CREATE_LIMIT
 from app.services import mailboxes, messages
 
 
 @bp.post("/mailboxes")
+@limiter.limit(CREATE_LIMIT)
 def mailbox_create() -> tuple[Response, int, dict[str, str]]:
     """A new mailbox; random local part unless one is given; the token is shown once."""
     body = inputs.json_object(optional=True)
+    principal = current_principal()
     created = mailboxes.create_mailbox(
         inputs.optional_str(body, "local"), inputs.optional_str(body, "domain"),
-        protected=inputs.optional_bool(body, "protected"))
+        protected=inputs.optional_bool(body, "protected"), owner_id=principal.user_id)
     data = {**mailbox_json(created.mailbox), "expires_at": iso(created.mailbox.expires_at)}
     if created.token:
         data["token"] = created.token

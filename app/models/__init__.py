@@ -1,9 +1,11 @@
 """The store's tables, as SQLAlchemy 2.0 typed models."""
 
+from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.domain import Domain
 from app.models.mailbox import Mailbox
 from app.models.message import Attachment, Message
+from app.models.usage import UsageDay
 from app.models.user import User
 
-__all__ = ["Attachment", "Base", "Domain", "Mailbox", "Message", "User"]
+__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "Message", "UsageDay", "User"]

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses, mime
-from app.models import Attachment, Mailbox, Message
+from app.models import Attachment, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import domains
+from app.services import domains, quota
 from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
@@ -38,8 +38,11 @@ def check_recipient(address: str) -> Verdict:
         return Verdict.ACCEPT
     if mailbox.expires_at is not None and mailbox.expires_at <= utcnow():
         return Verdict.EXPIRED
-    quota = settings().mailbox_quota
-    if quota and mailbox.used_bytes >= quota:
+    limit = settings().mailbox_quota
+    if limit and mailbox.used_bytes >= limit:
+        return Verdict.FULL
+    owner = db.session.get(User, mailbox.owner_id) if mailbox.owner_id else None
+    if owner is not None and not quota.has_room(owner, 1):
         return Verdict.FULL
     return Verdict.ACCEPT
 
@@ -95,9 +98,12 @@ def _new_public_mailbox(address: str) -> Mailbox:
 
 
 def _check_room(mailbox: Mailbox, size: int) -> None:
-    quota = settings().mailbox_quota
-    if quota and mailbox.used_bytes + size > quota:
+    limit = settings().mailbox_quota
+    if limit and mailbox.used_bytes + size > limit:
         raise QuotaExceeded(f"{mailbox.address} has no room for {size} more bytes.")
+    owner = db.session.get(User, mailbox.owner_id) if mailbox.owner_id else None
+    if owner is not None and not quota.has_room(owner, size):
+        raise QuotaExceeded(f"The owner of {mailbox.address} has used their storage.")
 
 
 def _add_copy(mailbox: Mailbox, mail_from: str, recipients: list[str], raw: bytes,

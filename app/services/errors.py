@@ -60,3 +60,22 @@ class UnknownDomain(InvalidInput):
 class QuotaExceeded(MayflyError):
     code = "quota_exceeded"
     message = "The mailbox is full."
+
+
+class EmailTaken(AddressTaken):
+    code = "email_taken"
+    message = "An account with that email already exists."
+
+
+class PlanLimit(QuotaExceeded):
+    code = "plan_limit"
+    message = "Your plan does not allow that."
+
+
+class RequestQuotaExhausted(MayflyError):
+    code = "quota_exhausted"
+    message = "This period's API requests are used up."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses
-from app.models import Attachment, Mailbox, Message
+from app.models import Attachment, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import domains
+from app.services import domains, quota
 from app.services.access import Principal, can_read
 from app.services.context import settings
 from app.services.errors import (
@@ -36,10 +36,19 @@ class CreatedMailbox:
 
 def create_mailbox(local: str | None = None, domain: str | None = None, *,
                    protected: bool = False, owner_id: int | None = None) -> CreatedMailbox:
-    """A new mailbox at a chosen or random address; raises Invalid, Reserved or Taken."""
+    """A new mailbox at a chosen or random address; raises Invalid, Reserved, Taken, PlanLimit.
+
+    A mailbox with an owner is protected (only the owner reads it) and lives
+    OWNED_MAILBOX_TTL; the owner's plan decides how many they may have and on which domains.
+    """
     domain_row = domains.find_active(domain or domains.default_name())
     if domain_row is None:
         raise UnknownDomain()
+    if owner_id is not None:
+        owner = db.session.get(User, owner_id)
+        if owner is None:
+            raise MailboxNotFound()
+        quota.check_new_mailbox(owner, domain_row)
     if local is None:
         return _create_random(domain_row.name, domain_row.id, protected, owner_id)
     try:
@@ -53,7 +62,7 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
     if existing is not None:
         if not _is_expired(existing):
             raise AddressTaken()
-        _delete_ids([existing.id])
+        delete_ids([existing.id])
     created = _insert(local, domain_row.name, domain_row.id, protected, owner_id)
     if created is None:
         raise AddressTaken()
@@ -77,7 +86,8 @@ def _insert(local: str, domain: str, domain_id: int, protected: bool,
     mailbox = Mailbox(
         address=f"{local}@{domain}", local_part=local, domain_id=domain_id,
         protected=protected or owner_id is not None, owner_id=owner_id,
-        token_hash=hash_token(token) if token else None, expires_at=_new_expiry())
+        token_hash=hash_token(token) if token else None,
+        expires_at=_new_expiry(owned=owner_id is not None))
     db.session.add(mailbox)
     try:
         db.session.commit()
@@ -87,7 +97,10 @@ def _insert(local: str, domain: str, domain_id: int, protected: bool,
     return CreatedMailbox(mailbox, token)
 
 
-def _new_expiry() -> datetime:
+def _new_expiry(*, owned: bool) -> datetime | None:
+    if owned:
+        ttl = settings().owned_mailbox_ttl
+        return utcnow() + ttl if ttl else None  # OWNED_MAILBOX_TTL=0: never expires
     return utcnow() + settings().public_mailbox_ttl
 
 
@@ -134,14 +147,25 @@ def extend_mailbox(address: str, principal: Principal) -> Mailbox:
     """Push the expiry one lifetime from now."""
     mailbox = get_mailbox(address, principal)
     if mailbox.expires_at is not None:
-        mailbox.expires_at = _new_expiry()
+        mailbox.expires_at = _new_expiry(owned=mailbox.owner_id is not None)
         db.session.commit()
     return mailbox
 
 
+def list_owned(user_id: int) -> list[tuple[Mailbox, int]]:
+    """The user's mailboxes, newest first, each with its unread count."""
+    unread = (sa.select(sa.func.count()).select_from(Message)
+              .where(Message.mailbox_id == Mailbox.id, Message.seen.is_(False))
+              .correlate(Mailbox).scalar_subquery())
+    rows = db.session.execute(
+        sa.select(Mailbox, unread).where(Mailbox.owner_id == user_id)
+        .order_by(Mailbox.id.desc())).all()
+    return [(mailbox, count) for mailbox, count in rows]
+
+
 def delete_mailbox(address: str, principal: Principal) -> None:
     """The mailbox and all its messages are gone."""
-    _delete_ids([get_mailbox(address, principal).id])
+    delete_ids([get_mailbox(address, principal).id])
 
 
 def open_with_token(address: str, token: str) -> int:
@@ -174,13 +198,13 @@ def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None)
         ).scalars().all()
         if not ids:
             break
-        _delete_ids(list(ids))
+        delete_ids(list(ids))
         purged += len(ids)
         batches += 1
     return purged
 
 
-def _delete_ids(ids: list[int]) -> None:
+def delete_ids(ids: list[int]) -> None:
     # Explicit deletes rather than relying on ON DELETE CASCADE alone: the work is the same
     # on every engine and each batch is one short transaction.
     message_ids = sa.select(Message.id).where(Message.mailbox_id.in_(ids))

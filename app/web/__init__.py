@@ -9,7 +9,7 @@ bp = Blueprint("web", __name__)
 
 def register(app: Flask) -> None:
     """Register the browser blueprint and its template helpers."""
-    from app.web import errors, filters, inbox, messages  # noqa: F401 - routes register on import
+    from app.web import account, admin, auth, errors, filters, inbox, messages  # noqa: F401 - routes
 
     filters.register(app)
     app.register_blueprint(bp)

@@ -1,0 +1,21 @@
+"""Rate limits every HTTP door shares (Flask-Limiter, storage from RATELIMIT_STORAGE_URI)."""
+
+from __future__ import annotations
+
+import time
+
+from app.extensions import limiter
+
+# Where abuse concentrates: creating mailboxes, accounts, and guessing passwords.
+CREATE_LIMIT = "30 per minute"
+SIGNUP_LIMIT = "5 per hour"
+LOGIN_IP_LIMIT = "20 per minute"
+LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"
+
+
+def retry_after() -> int:
+    """Seconds until the limit this request broke lets the caller in again."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()))

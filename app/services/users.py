@@ -1,0 +1,104 @@
+"""Users: sign-up, password checks, changes, deletion with everything they own."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models import ApiKey, Mailbox, UsageDay, User
+from app.services import mailboxes
+from app.services.errors import EmailTaken, InvalidInput, Unauthorized
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("mayfly-timing-equalizer")
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD} characters.")
+
+
+def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
+    """A new user; the password is stored as a scrypt hash (werkzeug)."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 320:
+        raise InvalidInput("That is not an email address.")
+    _check_password(password)
+    user = User(email=email, password_hash=generate_password_hash(password), is_admin=is_admin)
+    db.session.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise EmailTaken() from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose email and password these are, or None."""
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.execute(
+        sa.select(User).filter_by(email=email.strip().lower())).scalar_one_or_none()
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
+
+
+def list_users() -> list[User]:
+    return list(db.session.execute(sa.select(User).order_by(User.id)).scalars())
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Needs the current password; every other session of the user ends."""
+    if not check_password_hash(user.password_hash, current):
+        raise Unauthorized("The current password is wrong.")
+    _check_password(new)
+    user.password_hash = generate_password_hash(new)
+    user.session_version += 1
+    db.session.commit()
+
+
+def delete_user(user: User) -> None:
+    """The user and everything they own: mailboxes with their mail, keys, usage."""
+    owned = list(db.session.execute(
+        sa.select(Mailbox.id).where(Mailbox.owner_id == user.id)).scalars())
+    if owned:
+        mailboxes.delete_ids(owned)
+    db.session.execute(sa.delete(ApiKey).where(ApiKey.user_id == user.id))
+    db.session.execute(sa.delete(UsageDay).where(UsageDay.user_id == user.id))
+    db.session.execute(sa.delete(User).where(User.id == user.id))
+    db.session.commit()
+
+
+def set_plan(user: User, *, requests: int | None = None, mailboxes_limit: int | None = None,
+             storage: int | None = None, domain_types: tuple[str, ...] | None = None) -> None:
+    """An admin's per-user limits; None leaves a limit as it is."""
+    if requests is not None:
+        user.plan_requests = requests
+    if mailboxes_limit is not None:
+        user.plan_mailboxes = mailboxes_limit
+    if storage is not None:
+        user.plan_storage = storage
+    if domain_types is not None:
+        user.plan_domain_types = ",".join(domain_types)
+    db.session.commit()
+
+
+def set_admin(user: User, is_admin: bool) -> None:
+    user.is_admin = is_admin
+    db.session.commit()

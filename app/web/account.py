@@ -1,0 +1,143 @@
+"""A signed-in user's dashboard: owned mailboxes, API keys, quota; password and deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+from werkzeug.wrappers import Response as BaseResponse
+
+from app.extensions import limiter
+from app.limits import CREATE_LIMIT
+from app.services import api_keys, domains, mailboxes, quota, users
+from app.services.errors import MayflyError
+from app.web import bp, visitor
+from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm
+
+
+def _user():  # type: ignore[no-untyped-def]
+    return current_user.user
+
+
+def _mailbox_form() -> MailboxForm:
+    form = MailboxForm()
+    allowed = quota.plan_for(_user()).domain_types
+    form.domain.choices = [(d.name, d.name) for d in domains.list_active() if d.kind in allowed]
+    return form
+
+
+def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
+    user = _user()
+    context = {
+        "mailbox_form": extra.pop("mailbox_form", None) or _mailbox_form(),
+        "key_form": extra.pop("key_form", None) or KeyForm(),
+        "owned": mailboxes.list_owned(user.id),
+        "keys": api_keys.list_keys(user),
+        "status": quota.status(user),
+        **extra,
+    }
+    return render_template("account/dashboard.html", **context), status
+
+
+@bp.get("/account")
+@login_required
+def dashboard() -> tuple[str, int]:
+    """Mailboxes with unread counts, API keys, and the quota as bars and a chart."""
+    return _dashboard()
+
+
+@bp.post("/account/mailboxes")
+@login_required
+@limiter.limit(CREATE_LIMIT)
+def owned_mailbox_create() -> BaseResponse | tuple[str, int]:
+    """A new owned mailbox, at a chosen or random address."""
+    form = _mailbox_form()
+    if not form.validate_on_submit():
+        return _dashboard(422, mailbox_form=form)
+    try:
+        mailboxes.create_mailbox(form.local.data or None, form.domain.data, owner_id=_user().id)
+    except MayflyError as exc:
+        form.local.errors = [exc.message]
+        return _dashboard(409 if exc.code == "taken" else 422, mailbox_form=form)
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/mailboxes/<address>/extend")
+@login_required
+def owned_mailbox_extend(address: str) -> BaseResponse:
+    """One more lifetime for an owned mailbox."""
+    mailboxes.extend_mailbox(address, visitor.principal())
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/mailboxes/<address>/delete")
+@login_required
+def owned_mailbox_delete(address: str) -> BaseResponse:
+    """Delete an owned mailbox and its mail."""
+    mailboxes.delete_mailbox(address, visitor.principal())
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/keys")
+@login_required
+def key_create() -> tuple[str, int]:
+    """A new API key, shown once in this answer and never again."""
+    form = KeyForm()
+    if not form.validate_on_submit():
+        return _dashboard(422, key_form=form)
+    try:
+        created = api_keys.create_key(_user(), form.name.data or "")
+    except MayflyError as exc:
+        form.name.errors = [exc.message]
+        return _dashboard(422, key_form=form)
+    return _dashboard(201, new_key=created.secret)
+
+
+@bp.post("/account/keys/<int:key_id>/revoke")
+@login_required
+def key_revoke(key_id: int) -> BaseResponse:
+    """Revoke a key: the next request made with it is refused, on every process."""
+    api_keys.revoke(_user(), key_id)
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.get("/account/settings")
+@login_required
+def settings_page() -> str:
+    """Change the password, or delete the account."""
+    return render_template("account/settings.html", password_form=PasswordForm(),
+                           delete_form=DeleteAccountForm())
+
+
+@bp.post("/account/password")
+@login_required
+def password_change() -> BaseResponse | tuple[str, int]:
+    """A new password; every other signed-in session ends."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(_user(), form.current.data or "", form.new.data or "")
+        except MayflyError as exc:
+            form.current.errors = [exc.message]
+        else:
+            visitor.sign_in(_user())
+            flash("Your password was changed.")
+            return redirect(url_for("web.dashboard"), 303)
+    return render_template("account/settings.html", password_form=form,
+                           delete_form=DeleteAccountForm()), 422
+
+
+@bp.post("/account/delete")
+@login_required
+def account_delete() -> BaseResponse | tuple[str, int]:
+    """The account and everything it owns are gone; needs the password."""
+    form = DeleteAccountForm()
+    user = _user()
+    if form.validate_on_submit() and users.authenticate(user.email, form.password.data or ""):
+        users.delete_user(user)
+        logout_user()
+        return redirect(url_for("web.home"), 303)
+    form.password.errors = ["The password is wrong."]
+    return render_template("account/settings.html", password_form=PasswordForm(),
+                           delete_form=form), 403
