@@ -6,12 +6,14 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import AppGroup, with_appcontext
 
 from app.config import DOMAIN_TYPES, parse_domain_types, parse_size
 from app.services import api_keys, domains, mailboxes, users
 from app.services.errors import MayflyError
 
 
+# AppGroup runs each subcommand inside an app context, however the CLI is invoked.
 def register(app: Flask) -> None:
     for command in (purge, users_group, keys_group, domains_group):
         app.cli.add_command(command)
@@ -29,13 +31,14 @@ def _user(email: str):  # type: ignore[no-untyped-def]
 
 
 @click.command("purge")
+@with_appcontext
 def purge() -> None:
     """Delete expired mailboxes and their messages now."""
     count = mailboxes.purge_expired()
     click.echo(f"purged {count} expired mailbox(es)")
 
 
-@click.group("users")
+@click.group("users", cls=AppGroup)
 def users_group() -> None:
     """Manage user accounts."""
 
@@ -72,7 +75,7 @@ def users_plan(email: str, requests: int | None, mailboxes_limit: int | None,
     click.echo(f"plan updated for {email}")
 
 
-@click.group("keys")
+@click.group("keys", cls=AppGroup)
 def keys_group() -> None:
     """Manage API keys."""
 
@@ -100,7 +103,7 @@ def keys_revoke(prefix: str) -> None:
     click.echo(f"revoked {key.prefix} ({key.name})")
 
 
-@click.group("domains")
+@click.group("domains", cls=AppGroup)
 def domains_group() -> None:
     """Manage the domains Mayfly receives mail for."""
 

@@ -52,7 +52,7 @@ VARIABLES: tuple[Variable, ...] = (
              "Default plan: API requests a user's keys may make per calendar month (UTC)."),
     Variable("PLAN_MAILBOXES", "100", "Default plan: mailboxes a user may own at once."),
     Variable("PLAN_STORAGE", "100MiB",
-             "Default plan: bytes of mail a user's mailboxes may hold; more is refused at SMTP time."),
+             "Default plan: bytes of mail a user's mailboxes may hold (refused past it, 552)."),
     Variable("PLAN_DOMAIN_TYPES", "free",
              "Default plan: comma-separated domain types (free, premium, custom) users may use."),
     Variable("PROXY_COUNT", "0",

@@ -8,6 +8,8 @@ from app.extensions import limiter
 
 # Where abuse concentrates: creating mailboxes, accounts, and guessing passwords.
 CREATE_LIMIT = "30 per minute"
+# The home page makes a mailbox for a visitor who has none: generous, but not a free-for-all.
+HOME_LIMIT = "120 per minute"
 SIGNUP_LIMIT = "5 per hour"
 LOGIN_IP_LIMIT = "20 per minute"
 LOGIN_ACCOUNT_FAILURES = "5 per 15 minutes"

@@ -132,3 +132,58 @@ def send_mail(smtp_server: MayflyController) -> Callable[..., dict]:
             return smtp.sendmail(sender, recipients, raw)
 
     return send
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., object]:
+    """A user in the store: make_user("a@example.org", admin=True)."""
+    from app.services import users
+
+    def make(email: str = "user@example.org", password: str = "correct horse battery",
+             admin: bool = False) -> object:
+        with app.app_context():
+            user = users.create_user(email, password, is_admin=admin)
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def api_key_for(app: Flask) -> Callable[[str], str]:
+    """A fresh API key of the user with this email."""
+    from app.services import api_keys, users
+
+    def make(email: str) -> str:
+        with app.app_context():
+            return api_keys.create_key(users.find_by_email(email), "test").secret
+
+    return make
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A private redis-server (Debian's package) on a free loopback port."""
+    import subprocess
+    import time
+
+    import redis
+
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                process.kill()
+                raise
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

@@ -42,7 +42,7 @@ class SqlUsage:
     def counts(self, user_id: int, days: list[date]) -> list[int]:
         rows = dict(db.session.execute(
             sa.select(UsageDay.day, UsageDay.requests)
-            .where(UsageDay.user_id == user_id, UsageDay.day.in_(days))).tuples().all())
+            .where(UsageDay.user_id == user_id, UsageDay.day.in_(days))).all())
         return [rows.get(day, 0) for day in days]
 
 

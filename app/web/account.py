@@ -23,7 +23,7 @@ def _user():  # type: ignore[no-untyped-def]
 def _mailbox_form() -> MailboxForm:
     form = MailboxForm()
     allowed = quota.plan_for(_user()).domain_types
-    form.domain.choices = [(d.name, d.name) for d in domains.list_active() if d.kind in allowed]
+    form.domain.choices = [d.name for d in domains.list_active() if d.kind in allowed]
     return form
 
 

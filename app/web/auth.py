@@ -8,7 +8,6 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter, login_manager
 from app.limits import LOGIN_ACCOUNT_FAILURES, LOGIN_IP_LIMIT, SIGNUP_LIMIT
-from app.models import User
 from app.services import users
 from app.services.errors import MayflyError
 from app.web import bp, visitor

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
+from app.config import DOMAIN_TYPES
 from app.services.users import MIN_PASSWORD
 
 
@@ -43,8 +44,7 @@ class KeyForm(FlaskForm):
 
 class DomainForm(FlaskForm):
     name = StringField("Domain", validators=[DataRequired(), Length(max=253)])
-    kind = SelectField("Type", choices=[("free", "free"), ("premium", "premium"),
-                                        ("custom", "custom")])
+    kind = SelectField("Type", choices=list(DOMAIN_TYPES))
 
 
 class PlanForm(FlaskForm):

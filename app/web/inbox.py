@@ -9,6 +9,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
+from app.limits import CREATE_LIMIT, HOME_LIMIT
 from app.services import domains, mailboxes, messages
 from app.services.errors import MailboxNotFound, MayflyError
 from app.web import bp, htmx, visitor
@@ -25,6 +26,7 @@ def _visitor_mailbox() -> str:
 
 
 @bp.get("/")
+@limiter.limit(HOME_LIMIT)
 def home() -> str:
     """The visitor's own address and its live inbox, at once."""
     return render_template("inbox/index.html", **_inbox_context(_visitor_mailbox(), own=True))
@@ -53,6 +55,7 @@ def inbox_list(address: str) -> str | Response:
 
 
 @bp.post("/address/random")
+@limiter.limit(CREATE_LIMIT)
 def address_random() -> BaseResponse:
     """A fresh random address for the visitor."""
     created = mailboxes.create_mailbox(domain=request.form.get("domain") or None)
@@ -61,6 +64,7 @@ def address_random() -> BaseResponse:
 
 
 @bp.post("/address/choose")
+@limiter.limit(CREATE_LIMIT)
 def address_choose() -> BaseResponse | tuple[str, int]:
     """A chosen local part at a chosen domain; the same rules and messages as the API."""
     local = request.form.get("local", "")

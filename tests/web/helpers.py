@@ -7,14 +7,15 @@ import re
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
+VALUE = re.compile(r'\bvalue="([^"]+)"')
 ADDRESS = re.compile(r'<output id="address" class="address" hx-disable>([^<]+)</output>')
 
 
 def csrf_token(client: FlaskClient, path: str = "/") -> str:
     match = CSRF.search(client.get(path).get_data(as_text=True))
     assert match, "page has no CSRF token"
-    return match.group(1)
+    return VALUE.search(match.group(0)).group(1)
 
 
 def page_address(response: TestResponse) -> str:
