@@ -1,0 +1,77 @@
+"""Issue 4's walk-through in Chromium: sign up, own a mailbox, make a key, use it, revoke it."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
+
+pytestmark = pytest.mark.browser
+
+
+def api(url: str, key: str, method: str = "GET") -> tuple[int, dict[str, str], dict]:
+    req = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:
+            return answer.status, dict(answer.headers), json.load(answer)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), json.load(error)
+
+
+def click_and_load(browser, xpath: str) -> None:
+    """Click a submit button and wait for the page it leads to."""
+    button = browser.find_element(By.XPATH, xpath)
+    button.click()
+    WebDriverWait(browser, 10).until(staleness_of(button))
+
+
+def meter(browser, name: str) -> float:
+    return float(browser.find_element(By.ID, f"q-{name}").get_attribute("value"))
+
+
+def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screenshot):
+    browser.get(live_server + "/signup")
+    browser.find_element(By.ID, "email").send_keys("person@example.org")
+    browser.find_element(By.ID, "password").send_keys("a good long password")
+    browser.find_element(By.ID, "confirm").send_keys("a good long password")
+    click_and_load(browser, "//button[text()='Sign up']")
+    assert browser.current_url.endswith("/account")
+
+    browser.find_element(By.ID, "local").send_keys("signup-tests")
+    click_and_load(browser, "//button[text()='Create mailbox']")
+    assert "signup-tests@mayfly.test" in browser.page_source
+    assert meter(browser, "mailboxes") == 1
+
+    browser.find_element(By.ID, "name").send_keys("laptop")
+    click_and_load(browser, "//button[text()='Create key']")
+    key = browser.find_element(By.ID, "new-key").text
+    assert key.startswith("mf_")
+
+    send_mail("signup-tests@mayfly.test", subject="Welcome aboard")
+    for _ in range(3):
+        status, headers, body = api(
+            f"{live_server}/api/v1/mailboxes/signup-tests@mayfly.test/messages", key)
+        assert status == 200
+        assert body["messages"][0]["subject"] == "Welcome aboard"
+    assert headers["X-RateLimit-Used"] == "3"
+
+    browser.get(live_server + "/account")
+    assert meter(browser, "requests") == 3
+    assert meter(browser, "storage") > 0
+    assert "laptop" in browser.page_source
+    screenshot("dashboard", 1280, 1000)
+    screenshot("dashboard", 390, 1400)
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+
+    browser.set_window_size(1280, 1000)
+    click_and_load(browser, "//button[text()='Revoke']")
+    status, _, body = api(f"{live_server}/api/v1/domains", key)
+    assert status == 401
+    assert body["error"]["code"] == "unauthorized"
