@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a Mayfly app: configuration, extensions, doors, error pages, headers, commands."""
-    from app import cli, errors, extensions, security
+    from app import cli, dialects, errors, extensions, security
     from app.api import bp as api_bp
     from app.web import register as register_web
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     extensions.csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
     register_web(app)
+    dialects.register(app)
     errors.register(app)
     security.register(app)
     cli.register(app)

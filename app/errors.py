@@ -7,6 +7,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app import dialects
 from app.api.errors import render_error as render_api_error
 from app.extensions import db
 from app.limits import retry_after
@@ -34,6 +35,13 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int, dict[str, str]]:
 def _render(status: int, description: str) -> Response | tuple[str, int, dict[str, str]]:
     if request.path.startswith("/api/"):
         return render_api_error(status, description)
+    dialect_renderer = dialects.renderer_for(request.path)
+    if dialect_renderer is not None:
+        # Unmatched URLs and wrong methods get the dialect's own envelope and words.
+        response = dialect_renderer(status, None if status in (404, 405, 429) else description)
+        if status == 429:
+            response.headers["Retry-After"] = str(retry_after())
+        return response
     template = _PAGES.get(status, "errors/error.html")
     headers = {"Retry-After": str(retry_after())} if status == 429 else {}
     return render_template(template, status=status, description=description), status, headers

@@ -28,5 +28,9 @@ class Mailbox(Base):
     # None: never expires. Indexed so the purge finds what expired without a scan.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     used_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # A mailbox that is also an account (tempemail): it signs in with a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # An admin can disable an account: its sign-ins and tokens are refused (403).
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     domain: Mapped[Domain] = relationship(lazy="joined")

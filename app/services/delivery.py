@@ -121,7 +121,7 @@ def _add_copy(mailbox: Mailbox, mail_from: str, recipients: list[str], raw: byte
         text_body=parsed.text, html_body=parsed.html,
         headers=[list(pair) for pair in parsed.headers], raw=raw,
         attachments=[
-            Attachment(public_id=new_attachment_id(), filename=a.filename,
+            Attachment(public_id=new_attachment_id(), number=new_public_id(), filename=a.filename,
                        content_type=a.content_type[:255], size=a.size,
                        content_id=(a.content_id or "")[:255] or None, inline=a.inline,
                        data=a.data)

@@ -79,3 +79,8 @@ class RequestQuotaExhausted(MayflyError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Forbidden(MayflyError):
+    code = "forbidden"
+    message = "Not allowed."

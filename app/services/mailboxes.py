@@ -20,6 +20,7 @@ from app.services.errors import (
     AddressTaken,
     InvalidInput,
     MailboxNotFound,
+    PlanLimit,
     ReservedAddress,
     UnknownDomain,
 )
@@ -35,7 +36,9 @@ class CreatedMailbox:
 
 
 def create_mailbox(local: str | None = None, domain: str | None = None, *,
-                   protected: bool = False, owner_id: int | None = None) -> CreatedMailbox:
+                   protected: bool = False, owner_id: int | None = None,
+                   style: str = "mbx",
+                   long_lived: bool = False) -> CreatedMailbox:
     """A new mailbox at a chosen or random address; raises Invalid, Reserved, Taken, PlanLimit.
 
     A mailbox with an owner is protected (only the owner reads it) and lives
@@ -49,8 +52,9 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
         if owner is None:
             raise MailboxNotFound()
         quota.check_new_mailbox(owner, domain_row)
+    options = _Options(protected, owner_id, style, long_lived or owner_id is not None)
     if local is None:
-        return _create_random(domain_row.name, domain_row.id, protected, owner_id)
+        return _create_random(domain_row.name, domain_row.id, options)
     try:
         local = addresses.check_chosen_local_part(local)
     except addresses.InvalidAddress as exc:
@@ -63,31 +67,39 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
         if not _is_expired(existing):
             raise AddressTaken()
         delete_ids([existing.id])
-    created = _insert(local, domain_row.name, domain_row.id, protected, owner_id)
+    created = _insert(local, domain_row.name, domain_row.id, options)
     if created is None:
         raise AddressTaken()
     return created
 
 
-def _create_random(domain: str, domain_id: int, protected: bool,
-                   owner_id: int | None) -> CreatedMailbox:
+@dataclass(frozen=True)
+class _Options:
+    protected: bool
+    owner_id: int | None
+    style: str  # how its token looks: "mbx" or "hex40"
+    long_lived: bool
+
+
+def _create_random(domain: str, domain_id: int, options: _Options) -> CreatedMailbox:
     for _ in range(8):
         local = addresses.random_local_part()
         if _find(f"{local}@{domain}") is None:
-            created = _insert(local, domain, domain_id, protected, owner_id)
+            created = _insert(local, domain, domain_id, options)
             if created is not None:
                 return created
     raise AddressTaken("Could not find a free random address; try again.")
 
 
-def _insert(local: str, domain: str, domain_id: int, protected: bool,
-            owner_id: int | None) -> CreatedMailbox | None:
-    token = new_mailbox_token() if protected and owner_id is None else None
+def _insert(local: str, domain: str, domain_id: int,
+            options: _Options) -> CreatedMailbox | None:
+    owner_id = options.owner_id
+    token = new_mailbox_token(options.style) if options.protected else None
     mailbox = Mailbox(
         address=f"{local}@{domain}", local_part=local, domain_id=domain_id,
-        protected=protected or owner_id is not None, owner_id=owner_id,
+        protected=options.protected or owner_id is not None, owner_id=owner_id,
         token_hash=hash_token(token) if token else None,
-        expires_at=_new_expiry(owned=owner_id is not None))
+        expires_at=_new_expiry(owned=options.long_lived))
     db.session.add(mailbox)
     try:
         db.session.commit()
@@ -147,7 +159,8 @@ def extend_mailbox(address: str, principal: Principal) -> Mailbox:
     """Push the expiry one lifetime from now."""
     mailbox = get_mailbox(address, principal)
     if mailbox.expires_at is not None:
-        mailbox.expires_at = _new_expiry(owned=mailbox.owner_id is not None)
+        long_lived = mailbox.owner_id is not None or mailbox.password_hash is not None
+        mailbox.expires_at = _new_expiry(owned=long_lived)
         db.session.commit()
     return mailbox
 
@@ -175,6 +188,57 @@ def open_with_token(address: str, token: str) -> int:
             or not hmac.compare_digest(mailbox.token_hash, hash_token(token.strip()))):
         raise MailboxNotFound()
     return mailbox.id
+
+
+def exists(address: str) -> bool:
+    """Whether a live mailbox has this address. Only for doors whose contract tells
+    "unknown" (404) from "not yours" (403), as developermail's does."""
+    mailbox = _find(address)
+    return mailbox is not None and not _is_expired(mailbox)
+
+
+def rotate_token(address: str, principal: Principal, kind: str = "mbx") -> str:
+    """A new token for a protected mailbox; every older one stops working at once."""
+    mailbox = get_mailbox(address, principal)
+    token = new_mailbox_token(kind)
+    mailbox.token_hash = hash_token(token)
+    mailbox.protected = True
+    db.session.commit()
+    return token
+
+
+def rename_mailbox(address: str, local: str, domain: str, principal: Principal) -> Mailbox:
+    """Move a mailbox the principal owns, with its mail, to a new address."""
+    mailbox = get_mailbox(address, principal)
+    if principal.user_id is None or mailbox.owner_id != principal.user_id:
+        raise MailboxNotFound()
+    domain_row = domains.find_active(domain)
+    if domain_row is None:
+        raise UnknownDomain()
+    try:
+        local = addresses.check_chosen_local_part(local)
+    except addresses.InvalidAddress as exc:
+        raise InvalidInput(str(exc)) from None
+    if addresses.is_reserved(local):
+        raise ReservedAddress()
+    owner = db.session.get(User, mailbox.owner_id)
+    if owner is not None and domain_row.kind not in quota.plan_for(owner).domain_types:
+        raise PlanLimit(f"Your plan does not include {domain_row.kind} domains.")
+    new_address = f"{local}@{domain_row.name}"
+    if new_address == mailbox.address:
+        return mailbox
+    existing = _find(new_address)
+    if existing is not None:
+        if not _is_expired(existing):
+            raise AddressTaken()
+        delete_ids([existing.id])
+    mailbox.address, mailbox.local_part, mailbox.domain_id = new_address, local, domain_row.id
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AddressTaken() from None
+    return mailbox
 
 
 def find_id_by_token(token: str) -> int | None:

@@ -178,6 +178,47 @@ def get_attachment(message_id: int, attachment_id: str, principal: Principal) ->
     return attachment
 
 
+def list_all(address: str, principal: Principal, *, oldest_first: bool = False,
+             limit: int = 1000) -> list[Message]:
+    """Every message of a mailbox (up to `limit`), for doors that do not page."""
+    mailbox = mailboxes.get_mailbox(address, principal)
+    order = Message.id.asc() if oldest_first else Message.id.desc()
+    return list(db.session.execute(
+        sa.select(Message).where(Message.mailbox_id == mailbox.id)
+        .options(selectinload(Message.attachments)).order_by(order).limit(limit)).scalars())
+
+
+def get_message_in(address: str, public_id: int, principal: Principal, *,
+                   bodies: bool = True) -> Message:
+    """A message that belongs to this mailbox (doors that name both)."""
+    mailbox = mailboxes.get_mailbox(address, principal)
+    message = get_message(public_id, principal, bodies=bodies)
+    if message.mailbox_id != mailbox.id:
+        raise MessageNotFound()
+    return message
+
+
+def get_attachment_by_name(message_id: int, filename: str, principal: Principal) -> Attachment:
+    """An attachment by its (per-message unique) file name, with its bytes."""
+    message = get_message(message_id, principal, bodies=False)
+    attachment = next((a for a in message.attachments if a.filename == filename), None)
+    if attachment is None:
+        raise AttachmentNotFound()
+    return get_attachment(message_id, attachment.public_id, principal)
+
+
+def get_attachment_by_number(number: int, principal: Principal) -> tuple[Message, Attachment]:
+    """An attachment by its random integer id, with its message; checked like its message."""
+    row = db.session.execute(
+        sa.select(Attachment.public_id, Message.public_id).join(Message)
+        .where(Attachment.number == number)).one_or_none()
+    if row is None:
+        raise AttachmentNotFound()
+    attachment_id, message_id = row
+    return (get_message(message_id, principal, bodies=False),
+            get_attachment(message_id, attachment_id, principal))
+
+
 def find_attachment_by_cid(message: Message, content_id: str) -> Attachment | None:
     """The inline part an HTML body names with cid: (no access check: the message was read)."""
     return next((a for a in message.attachments if a.content_id == content_id), None)

@@ -8,8 +8,14 @@ import secrets
 MAILBOX_TOKEN_PREFIX = "mbx_"  # noqa: S105 - a prefix, not a secret
 
 
-def new_mailbox_token() -> str:
-    """A token shown once; only its hash is stored."""
+def new_mailbox_token(kind: str = "mbx") -> str:
+    """A token shown once; only its hash is stored.
+
+    "mbx": Mayfly's own (mbx_ and 43 URL-safe characters);
+    "hex40": 40 upper-case hex characters, the form developermail clients expect.
+    """
+    if kind == "hex40":
+        return secrets.token_hex(20).upper()
     return MAILBOX_TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 

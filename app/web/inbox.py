@@ -33,12 +33,23 @@ def home() -> str:
 
 
 @bp.get("/inbox/<address>")
-def inbox_show(address: str) -> str:
-    """Any address's inbox: public ones open, protected ones after their token."""
+def inbox_show(address: str) -> str | BaseResponse:
+    """Any address's inbox: public ones open, protected ones after their token.
+
+    `?token=` opens a protected mailbox from a link (tempmailg's email_token), then
+    redirects so the token does not stay in the address bar or the history.
+    """
     try:
         address = mailboxes.check_viewable(address)
     except MailboxNotFound:
         raise NotFound() from None
+    token = request.args.get("token")
+    if token:
+        try:
+            visitor.unlock(mailboxes.open_with_token(address, token))
+        except MailboxNotFound:
+            raise NotFound() from None
+        return redirect(url_for("web.inbox_show", address=address), 303)
     return render_template("inbox/index.html",
                            **_inbox_context(address, own=address == visitor.current_address()))
 

@@ -1,0 +1,208 @@
+"""tempemail, seed 003: `/compat/tempemail/api/…`, `Authorization: Bearer <JWT>`.
+
+Each account is one protected mailbox with a password; its JWT (HS256, SECRET_KEY,
+payload {"iat", "id"}) opens it. Every answer is {"code", "message", "data"} with `code`
+equal to the HTTP status; errors carry "data": null. Choices where the seed and
+API-DIALECTS.md are silent:
+- Registration refusals (bad address, short password, unknown domain, reserved or taken
+  address) are 400, the seed's "invalid parameters"; passwords need 6 characters.
+- Accounts live OWNED_MAILBOX_TTL, like other mailboxes that someone signed up for.
+- `to` in a message is the account's address; `summary` is the first 200 characters of text.
+- `/messages/{id}/read` answers `data: {"id", "isRead": true}`; deletions answer `data: null`.
+- `raw` is the message exactly as received, as a string: UTF-8 when valid, else Latin-1.
+- Attachments download from `/compat/tempemail/api/messages/{id}/attachments/{attachment id}`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from app.dialects._common import raw_text
+from app.downloads import attachment_response
+from app.extensions import limiter
+from app.models import Mailbox, Message
+from app.services import accounts, domains, messages
+from app.services.access import Principal
+from app.services.context import settings
+from app.services.errors import Forbidden, InvalidInput, MayflyError, NotFound, Unauthorized
+
+bp = Blueprint("tempemail", __name__, url_prefix="/compat/tempemail/api")
+QUOTA_FIELD = "quota"
+STATUS = ((Unauthorized, 401), (Forbidden, 403), (NotFound, 404))
+MIN_LIMIT, MAX_LIMIT = 10, 50
+
+
+def envelope(data: Any, status: int = 200, message: str = "success") -> Response:
+    response = jsonify({"code": status, "message": message, "data": data})
+    response.status_code = status
+    return response
+
+
+def render_error(status: int, message: str | None = None) -> Response:
+    return envelope(None, status, message or HTTP_STATUS_CODES.get(status, "Error"))
+
+
+@bp.errorhandler(MayflyError)
+def _domain_error(exc: MayflyError) -> Response:
+    status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
+    return render_error(status, exc.message)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> Response:
+    return render_error(exc.code or 500)
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _credentials() -> tuple[str, str]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object with email and password.")
+    email, password = body.get("email"), body.get("password")
+    if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
+        raise InvalidInput("email and password are required.")
+    return email.strip().lower(), password
+
+
+def _account() -> Mailbox:
+    """The account the request's JWT opens (401 without one)."""
+    if "account" not in g:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Missing authentication token.")
+        g.account = accounts.from_token(token.strip())
+    return g.account
+
+
+def _principal() -> Principal:
+    return Principal(mailbox_ids=frozenset({_account().id}))
+
+
+def _account_json(mailbox: Mailbox) -> dict[str, Any]:
+    return {"id": str(mailbox.id), "name": mailbox.address,
+            QUOTA_FIELD: settings().mailbox_quota, "used": mailbox.used_bytes}
+
+
+@bp.post("/accounts")
+@limiter.limit("1 per 30 seconds")
+def account_create() -> Response:
+    """Register an account: an address at an active domain, and a password."""
+    email, password = _credentials()
+    mailbox = accounts.register(email, password)
+    return envelope({**_account_json(mailbox), "token": accounts.issue_token(mailbox),
+                     "createdAt": _millis(mailbox.created_at)})
+
+
+@bp.post("/token")
+def token_create() -> Response:
+    """Log in: a new JWT for the account."""
+    email, password = _credentials()
+    mailbox = accounts.authenticate(email, password)
+    return envelope({"id": str(mailbox.id), "email": mailbox.address,
+                     "token": accounts.issue_token(mailbox)})
+
+
+@bp.get("/me")
+def me() -> Response:
+    """The account, with the bytes its mail uses."""
+    mailbox = _account()
+    return envelope({**_account_json(mailbox), "status": 1,
+                     "createdAt": _millis(mailbox.created_at)})
+
+
+@bp.delete("/accounts")
+def account_delete() -> Response:
+    """The account and all its messages are gone; its tokens stop working."""
+    accounts.delete(_account())
+    return envelope(None)
+
+
+def _item(message: Message, address: str) -> dict[str, Any]:
+    return {"id": str(message.public_id), "from": message.from_addr, "to": address,
+            "subject": message.subject, "summary": message.preview, "size": message.size,
+            "isRead": message.seen, "createdAt": _millis(message.received_at)}
+
+
+@bp.get("/messages")
+def messages_list() -> Response:
+    """Newest first, by cursor; limit 10 to 50."""
+    account = _account()
+    try:
+        limit = int(request.args.get("limit", MIN_LIMIT))
+        cursor = int(request.args["cursor"]) if request.args.get("cursor") else None
+    except ValueError:
+        raise InvalidInput("limit and cursor must be numbers.") from None
+    if not MIN_LIMIT <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}.")
+    page = messages.list_messages(account.address, _principal(), limit=limit, cursor=cursor)
+    return envelope({"items": [_item(m, account.address) for m in page.items],
+                     "pagination": {"nextCursor": None if page.next_cursor is None
+                                    else str(page.next_cursor), "limit": limit}})
+
+
+def _message(message_id: str, bodies: bool = True) -> Message:
+    if not message_id.isdigit():
+        raise NotFound("Message not found.")
+    return messages.get_message_in(_account().address, int(message_id), _principal(),
+                                   bodies=bodies)
+
+
+@bp.get("/messages/<message_id>")
+def message_show(message_id: str) -> Response:
+    """One message with its bodies and attachments."""
+    message = _message(message_id)
+    return envelope({
+        **_item(message, _account().address), "text": message.text_body,
+        "html": message.html_body,
+        "attachments": [{"id": a.public_id, "filename": a.filename,
+                         "contentType": a.content_type, "size": a.size,
+                         "downloadUrl": url_for("tempemail.attachment", message_id=message_id,
+                                                attachment_id=a.public_id)}
+                        for a in message.attachments]})
+
+
+@bp.get("/messages/<message_id>/raw")
+def message_raw(message_id: str) -> Response:
+    """The message exactly as received."""
+    message = _message(message_id, bodies=False)
+    return envelope({"raw": raw_text(messages.raw_source(message.public_id, _principal()))})
+
+
+@bp.route("/messages/<message_id>/read", methods=["GET", "POST", "PUT", "PATCH"])
+def message_read(message_id: str) -> Response:
+    """Mark read (any of these methods: the seed's own example sends GET)."""
+    message = _message(message_id, bodies=False)
+    messages.set_seen(message.public_id, _principal(), True)
+    return envelope({"id": message_id, "isRead": True})
+
+
+@bp.delete("/messages/<message_id>")
+def message_delete(message_id: str) -> Response:
+    """Delete one message."""
+    message = _message(message_id, bodies=False)
+    messages.delete_message(message.public_id, _principal())
+    return envelope(None)
+
+
+@bp.get("/messages/<message_id>/attachments/<attachment_id>")
+def attachment(message_id: str, attachment_id: str) -> Response:
+    """An attachment's bytes, with the same token."""
+    message = _message(message_id, bodies=False)
+    part = messages.get_attachment(message.public_id, attachment_id, _principal())
+    return attachment_response(part.data, part.content_type, part.filename)
+
+
+@bp.get("/domains")
+def domains_list() -> Response:
+    """Active domains; open without a token, but a token that is sent must be valid."""
+    if request.headers.get("Authorization"):
+        _account()
+    return envelope([{"id": str(d.id), "domain": d.name} for d in domains.list_active()])
