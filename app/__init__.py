@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a Mayfly app: configuration, extensions, doors, error pages, headers, commands."""
-    from app import cli, dialects, errors, extensions, security
+    from app import cli, dialects, errors, extensions, limits, security
     from app.api import bp as api_bp
     from app.web import register as register_web
 
@@ -31,5 +31,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     dialects.register(app)
     errors.register(app)
     security.register(app)
+    limits.register(app)
     cli.register(app)
     return app

@@ -9,13 +9,13 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.config import DOMAIN_TYPES, parse_domain_types, parse_size
-from app.services import api_keys, domains, mailboxes, users
+from app.services import accounts, api_keys, domains, mailboxes, users
 from app.services.errors import MayflyError
 
 
 # AppGroup runs each subcommand inside an app context, however the CLI is invoked.
 def register(app: Flask) -> None:
-    for command in (purge, users_group, keys_group, domains_group):
+    for command in (purge, users_group, keys_group, domains_group, mailboxes_group):
         app.cli.add_command(command)
 
 
@@ -166,3 +166,30 @@ def domains_type(name: str, kind: str) -> None:
     except MayflyError as exc:
         _fail(exc)
     click.echo(f"{name} is now {kind}")
+
+
+@click.group("mailboxes", cls=AppGroup)
+def mailboxes_group() -> None:
+    """Manage single mailboxes."""
+
+
+@mailboxes_group.command("disable")
+@click.argument("address")
+def mailboxes_disable(address: str) -> None:
+    """Disable an account mailbox: its sign-ins and tokens are refused (403)."""
+    try:
+        accounts.set_disabled(address, True)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"disabled {address}")
+
+
+@mailboxes_group.command("enable")
+@click.argument("address")
+def mailboxes_enable(address: str) -> None:
+    """Enable a disabled account mailbox again."""
+    try:
+        accounts.set_disabled(address, False)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"enabled {address}")

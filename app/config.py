@@ -119,6 +119,17 @@ def parse_positive(text: str) -> int:
     return number
 
 
+MIN_SECRET = 32
+
+
+def parse_secret(text: str) -> str:
+    # HS256 tokens and signed cookies want at least 32 bytes of key (RFC 7518 section 3.2).
+    if len(text) < MIN_SECRET:
+        raise ValueError(f"expected at least {MIN_SECRET} characters; generate one with "
+                         "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    return text
+
+
 def parse_count(text: str) -> int:
     number = int(text)
     if number < 0:
@@ -184,7 +195,7 @@ class Settings:
         return cls(
             database_url=str(read("DATABASE_URL", _database_url(instance_path),
                                   _default_database_url(instance_path))),
-            secret_key=environ.get("SECRET_KEY", "").strip() or _stored_secret(instance_path),
+            secret_key=str(read("SECRET_KEY", parse_secret, _stored_secret(instance_path))),
             mail_domains=read("MAIL_DOMAINS", parse_domains, "mayfly.test"),  # type: ignore[arg-type]
             smtp_host=str(read("SMTP_HOST", str, "127.0.0.1")),
             smtp_port=read("SMTP_PORT", parse_port, "2525"),  # type: ignore[arg-type]

@@ -10,7 +10,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from app import dialects
 from app.api.errors import render_error as render_api_error
 from app.extensions import db
-from app.limits import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -22,26 +21,22 @@ def register(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected)
 
 
-def _http_error(exc: HTTPException) -> Response | tuple[str, int, dict[str, str]]:
+def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     return _render(exc.code or 500, exc.description or "")
 
 
-def _unexpected(exc: Exception) -> Response | tuple[str, int, dict[str, str]]:
+def _unexpected(exc: Exception) -> Response | tuple[str, int]:
     log.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     return _render(500, InternalServerError.description)
 
 
-def _render(status: int, description: str) -> Response | tuple[str, int, dict[str, str]]:
+def _render(status: int, description: str) -> Response | tuple[str, int]:
     if request.path.startswith("/api/"):
         return render_api_error(status, description)
     dialect_renderer = dialects.renderer_for(request.path)
     if dialect_renderer is not None:
         # Unmatched URLs and wrong methods get the dialect's own envelope and words.
-        response = dialect_renderer(status, None if status in (404, 405, 429) else description)
-        if status == 429:
-            response.headers["Retry-After"] = str(retry_after())
-        return response
+        return dialect_renderer(status, None if status in (404, 405, 429) else description)
     template = _PAGES.get(status, "errors/error.html")
-    headers = {"Retry-After": str(retry_after())} if status == 429 else {}
-    return render_template(template, status=status, description=description), status, headers
+    return render_template(template, status=status, description=description), status

@@ -17,7 +17,7 @@ from tests.factories import build_eml
 def filled_app(messages: int) -> tuple[Flask, str]:
     """An app on a fresh SQLite file whose one mailbox holds `messages` messages."""
     folder = Path(tempfile.mkdtemp(prefix="mayfly-bench-"))
-    settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", secret_key="bench",
+    settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", secret_key="bench-0123456789abcdef-0123456789abcdef",
                         instance_path=folder)
     app = create_app(settings)
     address = "bench@mayfly.test"

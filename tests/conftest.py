@@ -28,7 +28,7 @@ DOMAINS = ("mayfly.test", "other.test")
 
 
 def _base_settings(database_url: str, instance: Path) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret", mail_domains=DOMAINS,
+    return Settings(database_url=database_url, secret_key="test-secret-0123456789abcdef-0123456789", mail_domains=DOMAINS,
                     instance_path=instance, smtp_max_recipients=5)
 
 

@@ -62,7 +62,7 @@ def test_smtpd_runner_stops_with_one_line_on_bad_config(tmp_path: Path):
     result = subprocess.run([sys.executable, "smtpd_runner.py"], cwd=ROOT, capture_output=True,
                             text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "SMTP_PORT": "nope",
-                                 "SECRET_KEY": "x"})
+                                 "SECRET_KEY": "x" * 40})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "mayfly: SMTP_PORT='nope' is not valid: invalid literal for int() with base 10: 'nope'"]
@@ -75,3 +75,9 @@ def test_readme_lists_every_variable_with_its_default():
                     if line.startswith(f"| `{variable.name}` |")), None)
         assert row is not None, f"README has no row for {variable.name}"
         assert f"`{variable.default}`" in row, f"README row for {variable.name} lacks its default"
+
+
+def test_short_secret_key_refused(tmp_path: Path):
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"SECRET_KEY": "too-short"}, instance_path=tmp_path)
+    assert str(info.value).startswith("SECRET_KEY=")

@@ -31,7 +31,7 @@ def wait_until_up(check, what: str, seconds: float = 30) -> None:
 def test_launcher_runs_web_and_smtp_until_interrupted(tmp_path: Path, settings):
     web_port, smtp_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-           "SECRET_KEY": "launcher-test", "WEB_PORT": str(web_port),
+           "SECRET_KEY": "launcher-test-0123456789abcdef-0123456789", "WEB_PORT": str(web_port),
            "SMTP_PORT": str(smtp_port), "MAIL_DOMAINS": "mayfly.test"}
     if settings.database_url.startswith("postgresql"):
         env["DATABASE_URL"] = settings.database_url

@@ -6,7 +6,6 @@ from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from app.api import bp
-from app.limits import retry_after
 from app.services import errors
 
 STATUS = {
@@ -42,8 +41,6 @@ def _domain_error(exc: errors.MayflyError) -> Response:
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> Response:
     response = render_error(exc.code or 500, exc.description or "")
-    if exc.code == 429:
-        response.headers["Retry-After"] = str(retry_after())
     if exc.code == 405 and exc.response is None:
         allowed = getattr(exc, "valid_methods", None)
         if allowed:

@@ -78,7 +78,7 @@ def request(method: str, url: str, headers: dict[str, str] | None = None):
 
 @pytest.fixture
 def two_processes(app, settings, redis_url):  # app: a migrated store with its domains
-    env = {"DATABASE_URL": settings.database_url, "SECRET_KEY": "shared",
+    env = {"DATABASE_URL": settings.database_url, "SECRET_KEY": "shared-by-both-processes-0123456789abcdef",
            "MAIL_DOMAINS": "mayfly.test,other.test", "RATELIMIT_STORAGE_URI": redis_url}
     servers = [start_server(env) for _ in range(2)]
     yield [base for _, base in servers]
