@@ -17,8 +17,8 @@ from tests.factories import build_eml
 def filled_app(messages: int) -> tuple[Flask, str]:
     """An app on a fresh SQLite file whose one mailbox holds `messages` messages."""
     folder = Path(tempfile.mkdtemp(prefix="mayfly-bench-"))
-    settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}", secret_key="bench-0123456789abcdef-0123456789abcdef",
-                        instance_path=folder)
+    settings = Settings(database_url=f"sqlite:///{folder / 'bench.db'}",
+                        secret_key="bench-" + "0123456789abcdef" * 3, instance_path=folder)
     app = create_app(settings)
     address = "bench@mayfly.test"
     with app.app_context():
