@@ -1,13 +1,15 @@
 """The SMTP sidecar: `python smtpd_runner.py`. Same settings and store as the web app.
 
-Starts aiosmtpd on SMTP_HOST:SMTP_PORT, purges expired mailboxes every PURGE_INTERVAL,
-and on SIGTERM or Ctrl-C stops accepting, finishes the transactions under way, and exits.
+Starts SMTP_PROCESSES workers that share SMTP_HOST:SMTP_PORT (SO_REUSEPORT), purges expired
+mailboxes every PURGE_INTERVAL, and on SIGTERM or Ctrl-C stops accepting, lets every worker
+finish the transactions under way, and exits.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import subprocess
 import sys
 import threading
 
@@ -17,6 +19,7 @@ from app.services import domains, mailboxes
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
+WORKER_FLAG = "--worker"
 
 
 def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
@@ -30,6 +33,25 @@ def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type
             log.exception("purge failed; will try again")
 
 
+def _stop_event() -> threading.Event:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
+
+
+def worker(app) -> int:  # type: ignore[no-untyped-def]
+    """One SMTP process: serve until told to stop, then drain."""
+    settings = app.config["MAYFLY"]
+    controller = build_controller(app, settings)
+    controller.start()
+    stop = _stop_event()
+    stop.wait()
+    controller.drain()
+    controller.stop()
+    return 0
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s smtpd %(levelname)s %(message)s")
     try:
@@ -37,26 +59,31 @@ def main() -> int:
     except ConfigError as exc:
         print(f"mayfly: {exc}", file=sys.stderr)
         return 2
+    if WORKER_FLAG in sys.argv:
+        return worker(app)
     settings = app.config["MAYFLY"]
     with app.app_context():
         domains.sync_configured()
-    controller = build_controller(app, settings)
-    controller.start()
-    log.info("SMTP listening on %s:%d for %s", settings.smtp_host, settings.smtp_port,
-             ", ".join(settings.mail_domains))
-
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop = _stop_event()
+    workers = [subprocess.Popen([sys.executable, __file__, WORKER_FLAG])  # noqa: S603
+               for _ in range(settings.smtp_processes)]
+    log.info("SMTP listening on %s:%d for %s (%d process%s)", settings.smtp_host,
+             settings.smtp_port, ", ".join(settings.mail_domains), len(workers),
+             "" if len(workers) == 1 else "es")
     purger = threading.Thread(target=_purge_forever, daemon=True,
                               args=(app, settings.purge_interval.total_seconds(), stop))
     purger.start()
-    stop.wait()
+    while not stop.wait(0.5):
+        if any(w.poll() is not None for w in workers):
+            log.error("an SMTP worker exited; stopping the others")
+            break
     log.info("stopping: finishing transactions under way")
-    controller.drain()
-    controller.stop()
+    for w in workers:
+        if w.poll() is None:
+            w.send_signal(signal.SIGTERM)
+    codes = [w.wait() for w in workers]
     log.info("stopped")
-    return 0
+    return 0 if stop.is_set() and all(c == 0 for c in codes) else 1
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SMTP_PORT", "2525", "Port the SMTP sidecar listens on."),
     Variable("SMTP_HOSTNAME", "mayfly.test",
              "Name the SMTP server gives in its greeting and EHLO answer."),
+    Variable("SMTP_PROCESSES", "auto",
+             "SMTP worker processes sharing the port (SO_REUSEPORT); auto is one per CPU core."),
     Variable("SMTP_MAX_RECIPIENTS", "100", "Recipients accepted per message."),
     Variable("SMTP_MAX_LINE_LENGTH", "65536",
              "Longest line (octets, CRLF included) accepted in DATA; longer gets 500."),
@@ -112,6 +114,12 @@ def parse_port(text: str) -> int:
     return port
 
 
+def parse_processes(text: str) -> int:
+    if text.strip().lower() == "auto":
+        return max(1, min(os.cpu_count() or 1, 8))
+    return parse_positive(text)
+
+
 def parse_positive(text: str) -> int:
     number = int(text)
     if number < 1:
@@ -157,6 +165,7 @@ class Settings:
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 2525
     smtp_hostname: str = "mayfly.test"
+    smtp_processes: int = 1
     smtp_max_recipients: int = 100
     smtp_max_line_length: int = 65536
     smtp_timeout: int = 300
@@ -200,6 +209,7 @@ class Settings:
             smtp_host=str(read("SMTP_HOST", str, "127.0.0.1")),
             smtp_port=read("SMTP_PORT", parse_port, "2525"),  # type: ignore[arg-type]
             smtp_hostname=str(read("SMTP_HOSTNAME", str, "mayfly.test")),
+            smtp_processes=read("SMTP_PROCESSES", parse_processes, "auto"),  # type: ignore[arg-type]
             smtp_max_recipients=read("SMTP_MAX_RECIPIENTS", parse_positive, "100"),  # type: ignore[arg-type]
             smtp_max_line_length=read("SMTP_MAX_LINE_LENGTH", parse_positive, "65536"),  # type: ignore[arg-type]
             smtp_timeout=read("SMTP_TIMEOUT", parse_positive, "300"),  # type: ignore[arg-type]

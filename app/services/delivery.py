@@ -1,20 +1,30 @@
-"""Incoming mail: who may receive it, and storing it (one copy per recipient mailbox)."""
+"""Incoming mail: who may receive it, and storing it (one copy per recipient mailbox).
+
+Storing works in batches so the SMTP door can group-commit: the messages of several
+concurrent sessions go into one transaction, and each session answers 250 only after that
+transaction has committed. Inserts are Core statements: no ORM objects on the hot path.
+"""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses, mime
-from app.models import Attachment, Mailbox, Message, User
+from app.models import Attachment, Domain, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import domains, quota
+from app.services import quota
 from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
+
+MAILBOXES = Mailbox.__table__
+MESSAGES = Message.__table__
+ATTACHMENTS = Attachment.__table__
 
 
 class Verdict(enum.Enum):
@@ -25,26 +35,50 @@ class Verdict(enum.Enum):
     FULL = "full"
 
 
+# One round trip for RCPT: is the domain active, and what of the mailbox if it exists.
+_RECIPIENT_QUERY = (
+    sa.select(Domain.id, Mailbox.used_bytes, Mailbox.expires_at, Mailbox.owner_id)
+    .select_from(sa.outerjoin(Domain, Mailbox, sa.and_(
+        Mailbox.domain_id == Domain.id, Mailbox.address == sa.bindparam("address"))))
+    .where(Domain.name == sa.bindparam("domain"), Domain.active.is_(True))
+)
+
+
 def check_recipient(address: str) -> Verdict:
     """Whether mail to this address would be stored (the SMTP RCPT step)."""
     try:
         _local, domain = addresses.split(address)
     except addresses.InvalidAddress:
         return Verdict.INVALID
-    if domains.find_active(domain) is None:
+    row = db.session.execute(_RECIPIENT_QUERY, {"address": addresses.normalize(address),
+                                                "domain": domain}).first()
+    if row is None:
         return Verdict.UNKNOWN_DOMAIN
-    mailbox = _find(addresses.normalize(address))
-    if mailbox is None:
-        return Verdict.ACCEPT
-    if mailbox.expires_at is not None and mailbox.expires_at <= utcnow():
+    _, used, expires_at, owner_id = row
+    if used is None:
+        return Verdict.ACCEPT  # nobody created it: the first message will
+    if expires_at is not None and expires_at <= utcnow():
         return Verdict.EXPIRED
     limit = settings().mailbox_quota
-    if limit and mailbox.used_bytes >= limit:
+    if limit and used >= limit:
         return Verdict.FULL
-    owner = db.session.get(User, mailbox.owner_id) if mailbox.owner_id else None
+    owner = db.session.get(User, owner_id) if owner_id else None
     if owner is not None and not quota.has_room(owner, 1):
         return Verdict.FULL
     return Verdict.ACCEPT
+
+
+@dataclass(frozen=True)
+class Incoming:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+
+
+@dataclass
+class Outcome:
+    ids: list[int] = field(default_factory=list)
+    error: Exception | None = None
 
 
 def deliver(mail_from: str, rcpt_tos: list[str], raw: bytes) -> list[int]:
@@ -53,83 +87,146 @@ def deliver(mail_from: str, rcpt_tos: list[str], raw: bytes) -> list[int]:
     Raises QuotaExceeded when a recipient has no room (nothing is stored for anyone),
     UnknownDomain when a domain stopped receiving since RCPT; a database error propagates.
     """
-    parsed = mime.parse(raw)
-    recipients = list(dict.fromkeys(addresses.normalize(r) for r in rcpt_tos))
-    try:
-        return _store(mail_from, recipients, raw, parsed)
-    except IntegrityError:
-        # Two deliveries created the same new mailbox at once; the second retries and finds it.
-        db.session.rollback()
-        return _store(mail_from, recipients, raw, parsed)
+    (outcome,) = deliver_many([Incoming(mail_from, rcpt_tos, raw)])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.ids
 
 
-def _store(mail_from: str, recipients: list[str], raw: bytes,
-           parsed: mime.ParsedMessage) -> list[int]:
-    ids = []
+def deliver_many(items: list[Incoming]) -> list[Outcome]:
+    """Store several messages in one transaction; each item succeeds or fails whole.
+
+    A refused item (quota, domain) does not hold back the others. If the transaction itself
+    fails (two processes created the same new mailbox at once), each item is retried alone.
+    A database error that persists propagates: the caller must not answer 250.
+    """
+    parsed = [mime.parse(item.raw) for item in items]
     try:
-        for address in recipients:
-            mailbox = _find(address) or _new_public_mailbox(address)
-            _check_room(mailbox, len(raw))
-            ids.append(_add_copy(mailbox, mail_from, recipients, raw, parsed))
+        outcomes = _store(items, parsed)
         db.session.commit()
+        return outcomes
+    except IntegrityError:
+        db.session.rollback()
+        if len(items) == 1:
+            outcomes = _store(items, parsed)  # the mailbox now exists: this finds it
+            db.session.commit()
+            return outcomes
     except Exception:
         db.session.rollback()
         raise
-    return ids
+    return [deliver_many([item])[0] for item in items]
 
 
-def _find(address: str) -> Mailbox | None:
-    return db.session.execute(sa.select(Mailbox).filter_by(address=address)).scalar_one_or_none()
+class _Batch:
+    """Mailboxes and room as this transaction sees them, including what it has added."""
+
+    def __init__(self, recipients: set[str]) -> None:
+        rows = db.session.execute(
+            sa.select(MAILBOXES.c.id, MAILBOXES.c.address, MAILBOXES.c.used_bytes,
+                      MAILBOXES.c.owner_id).where(MAILBOXES.c.address.in_(recipients))).all()
+        self.mailboxes = {r.address: r.id for r in rows}
+        self.used = {r.id: r.used_bytes for r in rows}
+        self.owner = {r.id: r.owner_id for r in rows}
+        self.owner_used: dict[int, int] = {}
+        self.added: dict[int, int] = {}
+
+    def mailbox_id(self, address: str) -> int:
+        if address not in self.mailboxes:
+            mailbox_id = _new_public_mailbox(address)
+            self.mailboxes[address], self.used[mailbox_id] = mailbox_id, 0
+            self.owner[mailbox_id] = None
+        return self.mailboxes[address]
+
+    def check_room(self, mailbox_id: int, size: int, address: str) -> None:
+        limit = settings().mailbox_quota
+        if limit and self.used[mailbox_id] + size > limit:
+            raise QuotaExceeded(f"{address} has no room for {size} more bytes.")
+        owner_id = self.owner[mailbox_id]
+        if owner_id is not None:
+            user = db.session.get(User, owner_id)
+            if owner_id not in self.owner_used:
+                self.owner_used[owner_id] = quota.storage_used(owner_id)
+            if user and self.owner_used[owner_id] + size > quota.plan_for(user).storage:
+                raise QuotaExceeded(f"The owner of {address} has used their storage.")
+
+    def take(self, mailbox_id: int, size: int) -> None:
+        self.used[mailbox_id] += size
+        self.added[mailbox_id] = self.added.get(mailbox_id, 0) + size
+        owner_id = self.owner[mailbox_id]
+        if owner_id is not None:
+            self.owner_used[owner_id] += size
 
 
-def _new_public_mailbox(address: str) -> Mailbox:
+def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outcome]:
+    recipients = [list(dict.fromkeys(addresses.normalize(r) for r in i.rcpt_tos)) for i in items]
+    batch = _Batch({a for group in recipients for a in group})
+    outcomes, message_rows, attachment_rows = [], [], []
+    now = utcnow()
+    for item, parse, group in zip(items, parsed, recipients, strict=True):
+        outcome = Outcome()
+        outcomes.append(outcome)
+        try:
+            targets = [(a, batch.mailbox_id(a)) for a in group]
+            for address, mailbox_id in targets:
+                batch.check_room(mailbox_id, len(item.raw), address)
+        except (QuotaExceeded, UnknownDomain) as exc:
+            outcome.error = exc
+            continue
+        for _, mailbox_id in targets:
+            batch.take(mailbox_id, len(item.raw))
+            row = _message_row(mailbox_id, item, group, parse, now)
+            message_rows.append(row)
+            attachment_rows.append([_attachment_row(a) for a in parse.attachments])
+            outcome.ids.append(row["public_id"])
+    if message_rows:
+        ids = db.session.execute(sa.insert(MESSAGES).returning(MESSAGES.c.id,
+                                                               sort_by_parameter_order=True),
+                                 message_rows).scalars().all()
+        rows = [{**a, "message_id": mid} for mid, group in zip(ids, attachment_rows, strict=True)
+                for a in group]
+        if rows:
+            db.session.execute(sa.insert(ATTACHMENTS), rows)
+        for mailbox_id, size in batch.added.items():
+            # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
+            db.session.execute(sa.update(MAILBOXES).where(MAILBOXES.c.id == mailbox_id)
+                               .values(used_bytes=MAILBOXES.c.used_bytes + size))
+    return outcomes
+
+
+def _new_public_mailbox(address: str) -> int:
     """Catch-all: the first message creates the mailbox. Reserved names stay admin-only."""
     local, domain = addresses.split(address)
-    domain_row = domains.find_active(domain)
-    if domain_row is None:
+    domain_id = db.session.execute(sa.select(Domain.id).where(
+        Domain.name == domain, Domain.active.is_(True))).scalar_one_or_none()
+    if domain_id is None:
         raise UnknownDomain()
     reserved = addresses.is_reserved(local)
-    mailbox = Mailbox(address=address, local_part=local, domain_id=domain_row.id,
-                      protected=reserved,
-                      expires_at=None if reserved else utcnow() + settings().public_mailbox_ttl)
-    db.session.add(mailbox)
-    db.session.flush()
-    return mailbox
+    expires = None if reserved else utcnow() + settings().public_mailbox_ttl
+    return db.session.execute(sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(
+        address=address, local_part=local, domain_id=domain_id, protected=reserved,
+        expires_at=expires, used_bytes=0, created_at=utcnow(), disabled=False)).scalar_one()
 
 
-def _check_room(mailbox: Mailbox, size: int) -> None:
-    limit = settings().mailbox_quota
-    if limit and mailbox.used_bytes + size > limit:
-        raise QuotaExceeded(f"{mailbox.address} has no room for {size} more bytes.")
-    owner = db.session.get(User, mailbox.owner_id) if mailbox.owner_id else None
-    if owner is not None and not quota.has_room(owner, size):
-        raise QuotaExceeded(f"The owner of {mailbox.address} has used their storage.")
-
-
-def _add_copy(mailbox: Mailbox, mail_from: str, recipients: list[str], raw: bytes,
-              parsed: mime.ParsedMessage) -> int:
+def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
+                 parsed: mime.ParsedMessage, now) -> dict:  # type: ignore[no-untyped-def]
     sender = parsed.sender
-    message = Message(
-        public_id=new_public_id(), mailbox_id=mailbox.id, received_at=utcnow(),
-        envelope_from=mail_from[:512], envelope_to=recipients,
-        from_name=(sender.name if sender else "")[:512],
-        from_addr=(sender.address if sender else "")[:512],
-        to_addrs=[{"name": a.name, "address": a.address} for a in parsed.to],
-        cc_addrs=[{"name": a.name, "address": a.address} for a in parsed.cc],
-        subject=parsed.subject, sent_at=parsed.date, preview=parsed.preview,
-        size=len(raw), seen=False, has_attachments=any(not a.inline for a in parsed.attachments),
-        text_body=parsed.text, html_body=parsed.html,
-        headers=[list(pair) for pair in parsed.headers], raw=raw,
-        attachments=[
-            Attachment(public_id=new_attachment_id(), number=new_public_id(), filename=a.filename,
-                       content_type=a.content_type[:255], size=a.size,
-                       content_id=(a.content_id or "")[:255] or None, inline=a.inline,
-                       data=a.data)
-            for a in parsed.attachments
-        ],
-    )
-    db.session.add(message)
-    # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
-    db.session.execute(sa.update(Mailbox).where(Mailbox.id == mailbox.id)
-                       .values(used_bytes=Mailbox.used_bytes + len(raw)))
-    return message.public_id
+    return {
+        "public_id": new_public_id(), "mailbox_id": mailbox_id, "received_at": now,
+        "envelope_from": item.mail_from[:512], "envelope_to": recipients,
+        "from_name": (sender.name if sender else "")[:512],
+        "from_addr": (sender.address if sender else "")[:512],
+        "to_addrs": [{"name": a.name, "address": a.address} for a in parsed.to],
+        "cc_addrs": [{"name": a.name, "address": a.address} for a in parsed.cc],
+        "subject": parsed.subject, "sent_at": parsed.date, "preview": parsed.preview,
+        "size": len(item.raw), "seen": False,
+        "has_attachments": any(not a.inline for a in parsed.attachments),
+        "text_body": parsed.text, "html_body": parsed.html,
+        "headers": [list(pair) for pair in parsed.headers], "raw": item.raw,
+    }
+
+
+def _attachment_row(part: mime.Attachment) -> dict:  # type: ignore[type-arg]
+    return {"public_id": new_attachment_id(), "number": new_public_id(),
+            "filename": part.filename, "content_type": part.content_type[:255],
+            "size": part.size, "content_id": (part.content_id or "")[:255] or None,
+            "inline": part.inline, "data": part.data}

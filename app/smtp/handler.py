@@ -15,8 +15,9 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
 
 from app.services import delivery
-from app.services.delivery import Verdict
+from app.services.delivery import Incoming, Verdict
 from app.services.errors import QuotaExceeded, UnknownDomain
+from app.smtp.committer import GroupCommitter
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -33,9 +34,10 @@ TEMPORARY_FAILURE = "451 4.3.0 Could not store the message, try again later"
 class MayflyHandler:
     """The aiosmtpd hooks Mayfly implements: MAIL (while draining), RCPT and DATA."""
 
-    def __init__(self, app: Flask, max_recipients: int) -> None:
+    def __init__(self, app: Flask, max_recipients: int, committer: GroupCommitter) -> None:
         self._app = app
         self._max_recipients = max_recipients
+        self._committer = committer
         self.draining = False
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
@@ -63,17 +65,16 @@ class MayflyHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        try:
-            ids = await self._run(delivery.deliver, envelope.mail_from or "",
-                                  list(envelope.rcpt_tos), raw)
-        except QuotaExceeded:
+        outcome = await self._committer.submit(
+            Incoming(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+        if isinstance(outcome.error, QuotaExceeded):
             return "552 5.2.2 Mailbox full"
-        except UnknownDomain:
+        if isinstance(outcome.error, UnknownDomain):
             return "550 5.1.2 Mayfly no longer receives mail for that domain"
-        except Exception:
-            log.exception("delivery failed; answered 451")
-            return TEMPORARY_FAILURE
-        return f"250 OK stored {len(ids)} cop{'y' if len(ids) == 1 else 'ies'}"
+        if outcome.error is not None:
+            return TEMPORARY_FAILURE  # never 250 unless committed
+        count = len(outcome.ids)
+        return f"250 OK stored {count} cop{'y' if count == 1 else 'ies'}"
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.to_thread(self._in_context, fn, *args)

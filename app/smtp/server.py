@@ -9,6 +9,7 @@ from aiosmtpd.smtp import SMTP
 from flask import Flask
 
 from app.config import Settings
+from app.smtp.committer import GroupCommitter
 from app.smtp.handler import MayflyHandler
 
 
@@ -39,7 +40,8 @@ class MayflyController(Controller):
     """aiosmtpd's threaded Controller, building Mayfly's SMTP class, able to drain."""
 
     def __init__(self, app: Flask, settings: Settings, host: str, port: int) -> None:
-        self.handler_obj = MayflyHandler(app, settings.smtp_max_recipients)
+        self.committer = GroupCommitter(app)
+        self.handler_obj = MayflyHandler(app, settings.smtp_max_recipients, self.committer)
         self.counter = TransactionCounter()
         self._smtp_cls = _smtp_class(settings.smtp_max_line_length, self.counter)
         super().__init__(
@@ -50,6 +52,16 @@ class MayflyController(Controller):
 
     def factory(self) -> SMTP:
         return self._smtp_cls(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self):  # type: ignore[no-untyped-def]
+        # SO_REUSEPORT: several SMTP processes share one port and the kernel spreads
+        # connections over them, so every core works (smtpd_runner starts SMTP_PROCESSES).
+        return self.loop.create_server(self._factory_invoker, host=self.hostname,
+                                       port=self.port, ssl=self.ssl_context, reuse_port=True)
+
+    def stop(self, no_assert: bool = False) -> None:
+        super().stop(no_assert)
+        self.committer.close()
 
     def drain(self, timeout: float = 30.0) -> None:
         """Stop accepting connections and new transactions; wait for those under way."""

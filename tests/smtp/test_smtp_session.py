@@ -190,7 +190,7 @@ def test_store_failure_answers_451_never_250(send_mail, app, monkeypatch):
     def broken(*args, **kwargs):
         raise OperationalError("INSERT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(delivery, "_add_copy", broken)
+    monkeypatch.setattr(delivery, "_store", broken)
     with pytest.raises(smtplib.SMTPDataError) as info:
         send_mail("retry@mayfly.test")
     assert info.value.smtp_code == 451
