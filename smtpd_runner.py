@@ -43,9 +43,9 @@ def _stop_event() -> threading.Event:
 def worker(app) -> int:  # type: ignore[no-untyped-def]
     """One SMTP process: serve until told to stop, then drain."""
     settings = app.config["MAYFLY"]
+    stop = _stop_event()  # before start: a stop during start-up still drains cleanly
     controller = build_controller(app, settings)
     controller.start()
-    stop = _stop_event()
     stop.wait()
     controller.drain()
     controller.stop()
@@ -82,7 +82,7 @@ def main() -> int:
         if w.poll() is None:
             w.send_signal(signal.SIGTERM)
     codes = [w.wait() for w in workers]
-    log.info("stopped")
+    log.info("stopped (worker exit codes %s)", codes)
     return 0 if stop.is_set() and all(c == 0 for c in codes) else 1
 
 

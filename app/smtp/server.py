@@ -59,6 +59,11 @@ class MayflyController(Controller):
         return self.loop.create_server(self._factory_invoker, host=self.hostname,
                                        port=self.port, ssl=self.ssl_context, reuse_port=True)
 
+    def _trigger_server(self) -> None:
+        # aiosmtpd checks its factory by connecting to the port; with SO_REUSEPORT that
+        # connection may reach a sibling process, so build the protocol object directly.
+        self._factory_invoker()
+
     def stop(self, no_assert: bool = False) -> None:
         super().stop(no_assert)
         self.committer.close()
