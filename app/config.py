@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -66,6 +68,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("POLL_INTERVAL", "3s", "How often an open browser inbox asks for new mail."),
     Variable("RATELIMIT_STORAGE_URI", "memory://",
              "Flask-Limiter storage: memory:// on one process, redis://… across processes."),
+    Variable("RATELIMIT_DEFAULT", "600 per minute",
+             "Requests one client IP may make to any route (Flask-Limiter notation)."),
     Variable("WEB_HOST", "127.0.0.1", "Address gunicorn listens on (scripts/serve)."),
     Variable("WEB_PORT", "8000", "Port gunicorn listens on (scripts/serve)."),
 )
@@ -181,6 +185,7 @@ class Settings:
     purge_interval: timedelta = timedelta(seconds=60)
     poll_interval: timedelta = timedelta(seconds=3)
     ratelimit_storage_uri: str = "memory://"
+    ratelimit_default: str = "600 per minute"
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     instance_path: Path = field(default=DEFAULT_INSTANCE)
@@ -225,6 +230,7 @@ class Settings:
             purge_interval=read("PURGE_INTERVAL", parse_duration, "60s"),  # type: ignore[arg-type]
             poll_interval=read("POLL_INTERVAL", parse_duration, "3s"),  # type: ignore[arg-type]
             ratelimit_storage_uri=str(read("RATELIMIT_STORAGE_URI", _storage_uri, "memory://")),
+            ratelimit_default=str(read("RATELIMIT_DEFAULT", parse_limit, "600 per minute")),
             web_host=str(read("WEB_HOST", str, "127.0.0.1")),
             web_port=read("WEB_PORT", parse_port, "8000"),  # type: ignore[arg-type]
             instance_path=instance_path,
@@ -238,6 +244,7 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": False,
+            "RATELIMIT_DEFAULT": self.ratelimit_default,
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_HTTPONLY": True,
@@ -263,6 +270,11 @@ def _database_url(instance_path: Path) -> Callable[[str], str]:
         return text
 
     return parse
+
+
+def parse_limit(text: str) -> str:
+    parse_many(text)  # raises ValueError on nonsense
+    return text
 
 
 def _storage_uri(text: str) -> str:

@@ -18,7 +18,8 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=["600 per minute"])
+# The default per-IP limit comes from RATELIMIT_DEFAULT (Flask-Limiter reads the config).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_extensions(app: Flask) -> None:

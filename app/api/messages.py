@@ -7,7 +7,7 @@ from flask import Response, jsonify
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import message_full, message_summary
-from app.downloads import attachment_response
+from app.downloads import attachment_response, raw_response
 from app.services import messages
 from app.services.errors import InvalidInput
 
@@ -39,14 +39,13 @@ def message_delete(message_id: int) -> tuple[str, int]:
 @bp.get("/messages/<int:message_id>/raw")
 def message_raw(message_id: int) -> Response:
     """The message exactly as received."""
-    raw = messages.raw_source(message_id, current_principal())
-    return Response(raw, mimetype="message/rfc822", headers={
-        "Content-Disposition": f'inline; filename="{message_id}.eml"'})
+    message = messages.readable_message(message_id, current_principal())
+    return raw_response(message, "message/rfc822", f"{message_id}.eml")
 
 
 @bp.get("/messages/<int:message_id>/attachments/<attachment_id>")
 def attachment_download(message_id: int, attachment_id: str) -> Response:
     """The attachment's bytes, always as a download, never rendered in our origin."""
     attachment = messages.get_attachment(message_id, attachment_id, current_principal())
-    return attachment_response(attachment.data, attachment.content_type, attachment.filename)
+    return attachment_response(attachment)
 

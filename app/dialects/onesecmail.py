@@ -126,7 +126,7 @@ def _read_message() -> Response:
 def _download() -> Response:
     message = _message()
     attachment = messages.get_attachment_by_name(message.public_id, _param("file"), PUBLIC)
-    return attachment_response(attachment.data, attachment.content_type, attachment.filename)
+    return attachment_response(attachment)
 
 
 _ACTIONS: dict[str, Callable[[], Response]] = {

@@ -197,7 +197,7 @@ def attachment(message_id: str, attachment_id: str) -> Response:
     """An attachment's bytes, with the same token."""
     message = _message(message_id, bodies=False)
     part = messages.get_attachment(message.public_id, attachment_id, _principal())
-    return attachment_response(part.data, part.content_type, part.filename)
+    return attachment_response(part)
 
 
 @bp.get("/domains")

@@ -140,7 +140,7 @@ def attachment(number: int) -> Response:
         _, part = messages.get_attachment_by_number(number, PUBLIC)
     except NotFound:
         return render_error(404, "Attachment not found")
-    return attachment_response(part.data, part.content_type, part.filename)
+    return attachment_response(part)
 
 
 @bp.get("/stats")

@@ -212,7 +212,7 @@ def attachment(message_id: str, filename: str) -> Response:
     public_id = decode_id(message_id)
     _owned_message(public_id)
     part = messages.get_attachment_by_name(public_id, filename, g.principal)
-    return attachment_response(part.data, part.content_type, part.filename)
+    return attachment_response(part)
 
 
 def _owned(email: str) -> Mailbox:

@@ -159,6 +159,11 @@ def delete_message(public_id: int, principal: Principal) -> None:
     db.session.commit()
 
 
+def readable_message(public_id: int, principal: Principal) -> Message:
+    """The message without its bodies, for streaming its raw source (blobs.raw_chunks)."""
+    return get_message(public_id, principal, bodies=False)
+
+
 def raw_source(public_id: int, principal: Principal) -> bytes:
     """The message exactly as received."""
     message = get_message(public_id, principal, bodies=False)
@@ -167,12 +172,12 @@ def raw_source(public_id: int, principal: Principal) -> bytes:
 
 
 def get_attachment(message_id: int, attachment_id: str, principal: Principal) -> Attachment:
-    """An attachment of a readable message, with its bytes."""
+    """An attachment of a readable message; its bytes load only when read (or use
+    blobs.attachment_chunks to stream them)."""
     message = get_message(message_id, principal, bodies=False)
     attachment = db.session.execute(
         sa.select(Attachment).where(Attachment.message_id == message.id,
-                                    Attachment.public_id == attachment_id)
-        .options(undefer(Attachment.data))).scalar_one_or_none()
+                                    Attachment.public_id == attachment_id)).scalar_one_or_none()
     if attachment is None:
         raise AttachmentNotFound()
     return attachment

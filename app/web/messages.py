@@ -10,7 +10,7 @@ from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.downloads import ATTACHMENT_CSP, attachment_response
+from app.downloads import attachment_response, inline_image_response, raw_response
 from app.mail.sanitize import clean_html
 from app.models import Message
 from app.services import messages
@@ -79,27 +79,20 @@ def message_part(message_id: int, attachment_id: str) -> Response:
     part = messages.get_attachment(message_id, attachment_id, visitor.principal())
     if part.content_type not in INLINE_IMAGE_TYPES:
         raise NotFound()
-    response = Response(part.data, mimetype=part.content_type)
-    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
-    # The frame's document has an opaque origin, so its image loads are cross-origin.
-    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return inline_image_response(part)
 
 
 @bp.get("/m/<int:message_id>/attachments/<attachment_id>")
 def message_attachment(message_id: int, attachment_id: str) -> Response:
     """An attachment, always downloaded, never rendered in our origin."""
-    part = messages.get_attachment(message_id, attachment_id, visitor.principal())
-    return attachment_response(part.data, part.content_type, part.filename)
+    return attachment_response(messages.get_attachment(message_id, attachment_id,
+                                                       visitor.principal()))
 
 
 @bp.get("/m/<int:message_id>/raw")
 def message_raw(message_id: int) -> Response:
     """The raw source as plain text: shown, never rendered."""
-    raw = messages.raw_source(message_id, visitor.principal())
-    response = Response(raw, mimetype="text/plain")
-    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
-    return response
+    return raw_response(messages.readable_message(message_id, visitor.principal()), "text/plain")
 
 
 @bp.post("/m/<int:message_id>/delete")

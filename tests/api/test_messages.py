@@ -187,3 +187,32 @@ def test_wait_times_out_empty(client):
     response = listing(client, address, wait=0.5)
     assert response.json == {"messages": [], "next_cursor": None}
     assert time.monotonic() - started >= 0.5
+
+
+def test_large_attachment_streams_in_chunks(client, send_mail, monkeypatch):
+    from app.services import blobs
+
+    monkeypatch.setattr(blobs, "CHUNK", 1000)  # many chunks for a small payload
+    address = new_mailbox(client)["address"]
+    payload = bytes(range(256)) * 37  # 9,472 bytes: nine full chunks and a partial one
+    send_mail(address, attachments=[("big.bin", "application/octet-stream", payload)])
+    (summary,) = listing(client, address).json["messages"]
+    (attachment,) = call(client, "GET", "/messages/{message_id}",
+                         message_id=summary["id"]).json["attachments"]
+    response = client.get(attachment["url"])
+    assert response.is_streamed
+    assert response.headers["Content-Length"] == str(len(payload))
+    assert response.data == payload
+    raw = client.get(f"/api/v1/messages/{summary['id']}/raw")
+    assert raw.is_streamed and len(raw.data) == summary["size"]
+
+
+def test_non_ascii_attachment_name_in_content_disposition(client, send_mail):
+    address = new_mailbox(client)["address"]
+    send_mail(address, attachments=[("€ rates.pdf", "application/pdf", b"%PDF")])
+    (summary,) = listing(client, address).json["messages"]
+    (attachment,) = call(client, "GET", "/messages/{message_id}",
+                         message_id=summary["id"]).json["attachments"]
+    disposition = client.get(attachment["url"]).headers["Content-Disposition"]
+    assert disposition.startswith("attachment;")
+    assert "filename*=UTF-8''%E2%82%AC%20rates.pdf" in disposition

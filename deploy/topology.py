@@ -1,0 +1,137 @@
+"""The scale-out topology on one host, from Debian's packages: one PostgreSQL, one Redis,
+gunicorn with several workers, and two independent SMTP sidecars sharing port 2525.
+
+    .venv/bin/python deploy/topology.py          # runs until Ctrl-C, printing where things are
+
+It is the same shape as deploy/docker-compose.yml, which cannot run where there is no Docker
+engine. Each SMTP sidecar here stands for one host behind a TCP load balancer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "topology-" + "0123456789abcdef" * 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_postgres(args: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; root runs it as Debian's postgres user.
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
+
+
+def _pg_bin() -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    if not versions:
+        raise SystemExit("install Debian's postgresql package first")
+    return versions[-1]
+
+
+@dataclass
+class Topology:
+    smtp_port: int = 2525
+    web_port: int = 8000
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="mayfly-topo-")))
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    database_url: str = ""
+    redis_url: str = ""
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DATABASE_URL": self.database_url,
+                "RATELIMIT_STORAGE_URI": self.redis_url, "SECRET_KEY": SECRET,
+                "SMTP_PORT": str(self.smtp_port), "WEB_PORT": str(self.web_port),
+                "SMTP_PROCESSES": "1", "MAILBOX_QUOTA": "0", "MAIL_DOMAINS": "mayfly.test"}
+
+    def start(self) -> None:
+        self._postgres()
+        self._redis()
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                       cwd=ROOT, env=self.env(), check=True, capture_output=True)
+        self._spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "--workers", "4",
+                     "--worker-class", "gthread", "--threads", "8",
+                     "--bind", f"127.0.0.1:{self.web_port}"])
+        for _ in range(2):  # two sidecars, as on two hosts: SO_REUSEPORT shares the port here
+            self._spawn([sys.executable, "smtpd_runner.py"])
+        self._wait(self.smtp_port)
+        self._wait(self.web_port)
+
+    def _spawn(self, args: list[str], env: dict[str, str] | None = None) -> None:
+        self.processes.append(subprocess.Popen(args, cwd=ROOT, env=env or self.env(),
+                                               stdout=subprocess.DEVNULL,
+                                               stderr=subprocess.DEVNULL,
+                                               start_new_session=True))
+
+    def _postgres(self) -> None:
+        data, port = self.workdir / "pg", _free_port()
+        if os.geteuid() == 0:
+            shutil.chown(self.workdir, "postgres")
+        bin_dir = _pg_bin()
+        subprocess.run(_as_postgres([str(bin_dir / "initdb"), "-D", str(data), "-U", "mayfly",
+                                     "--auth=trust", "-E", "UTF8"]), check=True,
+                       capture_output=True)
+        subprocess.run(_as_postgres([
+            str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(self.workdir / "pg.log"), "-w",
+            "-o", f"-p {port} -k {self.workdir} -c listen_addresses=127.0.0.1 "
+                  "-c max_connections=200", "start"]), check=True, capture_output=True)
+        subprocess.run(_as_postgres([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p",
+                                     str(port), "-U", "mayfly", "mayfly"]), check=True)
+        self.database_url = f"postgresql+psycopg://mayfly@127.0.0.1:{port}/mayfly"
+
+    def _redis(self) -> None:
+        port = _free_port()
+        self._spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                     "--appendonly", "no", "--dir", str(self.workdir)], env=dict(os.environ))
+        self.redis_url = f"redis://127.0.0.1:{port}/0"
+        self._wait(port)
+
+    def _wait(self, port: int, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"nothing listens on {port}")
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=60)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                process.kill()
+        subprocess.run(_as_postgres([str(_pg_bin() / "pg_ctl"), "-D", str(self.workdir / "pg"),
+                                     "-m", "fast", "stop"]), capture_output=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def main() -> None:
+    topology = Topology()
+    topology.start()
+    print(f"web   http://127.0.0.1:{topology.web_port}/ (gunicorn, 4 workers)")
+    print(f"smtp  127.0.0.1:{topology.smtp_port} (two sidecars sharing the port)")
+    print(f"store {topology.database_url}\nlimits {topology.redis_url}\nCtrl-C stops it all")
+    try:
+        signal.sigwait({signal.SIGINT, signal.SIGTERM})
+    finally:
+        topology.stop()
+
+
+if __name__ == "__main__":
+    main()
