@@ -36,11 +36,12 @@ class Verdict(enum.Enum):
 
 
 # One round trip for RCPT: is the domain active, and what of the mailbox if it exists.
+DOMAINS = Domain.__table__
 _RECIPIENT_QUERY = (
-    sa.select(Domain.id, Mailbox.used_bytes, Mailbox.expires_at, Mailbox.owner_id)
-    .select_from(sa.outerjoin(Domain, Mailbox, sa.and_(
-        Mailbox.domain_id == Domain.id, Mailbox.address == sa.bindparam("address"))))
-    .where(Domain.name == sa.bindparam("domain"), Domain.active.is_(True))
+    sa.select(DOMAINS.c.id, MAILBOXES.c.used_bytes, MAILBOXES.c.expires_at, MAILBOXES.c.owner_id)
+    .select_from(sa.outerjoin(DOMAINS, MAILBOXES, sa.and_(
+        MAILBOXES.c.domain_id == DOMAINS.c.id, MAILBOXES.c.address == sa.bindparam("address"))))
+    .where(DOMAINS.c.name == sa.bindparam("domain"), DOMAINS.c.active.is_(True))
 )
 
 
@@ -50,8 +51,9 @@ def check_recipient(address: str) -> Verdict:
         _local, domain = addresses.split(address)
     except addresses.InvalidAddress:
         return Verdict.INVALID
-    row = db.session.execute(_RECIPIENT_QUERY, {"address": addresses.normalize(address),
-                                                "domain": domain}).first()
+    # Core on the session's connection: this runs for every RCPT, so no ORM layer.
+    row = db.session.connection().execute(
+        _RECIPIENT_QUERY, {"address": addresses.normalize(address), "domain": domain}).first()
     if row is None:
         return Verdict.UNKNOWN_DOMAIN
     _, used, expires_at, owner_id = row
@@ -129,10 +131,11 @@ class _Batch:
         self.owner = {r.id: r.owner_id for r in rows}
         self.owner_used: dict[int, int] = {}
         self.added: dict[int, int] = {}
+        self.domain_ids: dict[str, int | None] = {}
 
     def mailbox_id(self, address: str) -> int:
         if address not in self.mailboxes:
-            mailbox_id = _new_public_mailbox(address)
+            mailbox_id = _new_public_mailbox(address, self.domain_ids)
             self.mailboxes[address], self.used[mailbox_id] = mailbox_id, 0
             self.owner[mailbox_id] = None
         return self.mailboxes[address]
@@ -193,16 +196,19 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
     return outcomes
 
 
-def _new_public_mailbox(address: str) -> int:
+def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
     """Catch-all: the first message creates the mailbox. Reserved names stay admin-only."""
     local, domain = addresses.split(address)
-    domain_id = db.session.execute(sa.select(Domain.id).where(
-        Domain.name == domain, Domain.active.is_(True))).scalar_one_or_none()
+    if domain not in domain_ids:  # once per domain and batch
+        domain_ids[domain] = db.session.connection().execute(
+            sa.select(DOMAINS.c.id).where(DOMAINS.c.name == domain, DOMAINS.c.active.is_(True))
+        ).scalar_one_or_none()
+    domain_id = domain_ids[domain]
     if domain_id is None:
         raise UnknownDomain()
     reserved = addresses.is_reserved(local)
     expires = None if reserved else utcnow() + settings().public_mailbox_ttl
-    return db.session.execute(sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(
+    return db.session.connection().execute(sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(
         address=address, local_part=local, domain_id=domain_id, protected=reserved,
         expires_at=expires, used_bytes=0, created_at=utcnow(), disabled=False)).scalar_one()
 
