@@ -48,6 +48,14 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("SMTP_MAX_LINE_LENGTH", "65536",
              "Longest line (octets, CRLF included) accepted in DATA; longer gets 500."),
     Variable("SMTP_TIMEOUT", "300", "Seconds an idle SMTP connection is kept."),
+    Variable("SMTP_DATA_TIMEOUT", "600",
+             "Seconds one DATA transfer may take in all; slower is 421 and nothing stored."),
+    Variable("SMTP_MAX_CONNECTIONS", "500",
+             "Open SMTP connections per SMTP process; past it new ones get 421."),
+    Variable("SMTP_MAX_CONNECTIONS_PER_IP", "50",
+             "Open SMTP connections per client IP per SMTP process; past it, 421."),
+    Variable("WAIT_MAX_CONCURRENT", "6",
+             "API calls holding wait= at once per web process (below its threads); then 429."),
     Variable("PUBLIC_MAILBOX_TTL", "1h",
              "Lifetime of a public mailbox (a number with s, m, h or d)."),
     Variable("OWNED_MAILBOX_TTL", "7d",
@@ -173,6 +181,10 @@ class Settings:
     smtp_max_recipients: int = 100
     smtp_max_line_length: int = 65536
     smtp_timeout: int = 300
+    smtp_data_timeout: int = 600
+    smtp_max_connections: int = 500
+    smtp_max_connections_per_ip: int = 50
+    wait_max_concurrent: int = 6
     public_mailbox_ttl: timedelta = timedelta(hours=1)
     owned_mailbox_ttl: timedelta = timedelta(days=7)
     plan_requests: int = 50_000
@@ -218,6 +230,11 @@ class Settings:
             smtp_max_recipients=read("SMTP_MAX_RECIPIENTS", parse_positive, "100"),  # type: ignore[arg-type]
             smtp_max_line_length=read("SMTP_MAX_LINE_LENGTH", parse_positive, "65536"),  # type: ignore[arg-type]
             smtp_timeout=read("SMTP_TIMEOUT", parse_positive, "300"),  # type: ignore[arg-type]
+            smtp_data_timeout=read("SMTP_DATA_TIMEOUT", parse_positive, "600"),  # type: ignore[arg-type]
+            smtp_max_connections=read("SMTP_MAX_CONNECTIONS", parse_positive, "500"),  # type: ignore[arg-type]
+            smtp_max_connections_per_ip=read(  # type: ignore[arg-type]
+                "SMTP_MAX_CONNECTIONS_PER_IP", parse_positive, "50"),
+            wait_max_concurrent=read("WAIT_MAX_CONCURRENT", parse_positive, "6"),  # type: ignore[arg-type]
             public_mailbox_ttl=read("PUBLIC_MAILBOX_TTL", parse_duration, "1h"),  # type: ignore[arg-type]
             owned_mailbox_ttl=read("OWNED_MAILBOX_TTL", parse_duration, "7d"),  # type: ignore[arg-type]
             plan_requests=read("PLAN_REQUESTS", parse_count, "50000"),  # type: ignore[arg-type]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, url_for
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Response, current_app, jsonify, url_for
+from werkzeug.exceptions import TooManyRequests
 
 from app.api import bp, inputs
 from app.api.auth import current_principal
@@ -10,6 +15,22 @@ from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
 from app.limits import CREATE_LIMIT
 from app.services import mailboxes, messages
+
+
+@contextmanager
+def wait_slot() -> Iterator[None]:
+    """A held call occupies a worker thread: at most WAIT_MAX_CONCURRENT per process."""
+    slots = current_app.extensions.get("mayfly_wait_slots")
+    if slots is None:
+        limit = current_app.config["MAYFLY"].wait_max_concurrent
+        slots = current_app.extensions.setdefault("mayfly_wait_slots",
+                                                  threading.BoundedSemaphore(limit))
+    if not slots.acquire(blocking=False):
+        raise TooManyRequests("Too many calls are waiting already; retry, or wait less.")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 @bp.post("/mailboxes")
@@ -59,8 +80,9 @@ def messages_list(address: str) -> Response:
     since = inputs.query_int("since")
     wait = inputs.query_seconds("wait", messages.MAX_WAIT_SECONDS)
     if wait and cursor is None:
-        page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                          since=since)
+        with wait_slot():
+            page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
+                                              since=since)
     else:
         page = messages.list_messages(address, principal, limit=limit, cursor=cursor,
                                       since=since)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
@@ -12,26 +14,64 @@ from app.config import Settings
 from app.smtp.committer import GroupCommitter
 from app.smtp.handler import MayflyHandler
 
-
-class TransactionCounter:
-    """Messages being received or stored right now; the drain waits for zero."""
-
-    def __init__(self) -> None:
-        self.active = 0
+TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
 
 
-def _smtp_class(line_length: int, counter: TransactionCounter) -> type[SMTP]:
+class Connections:
+    """Open connections in this process, in total and per client IP, and DATA under way."""
+
+    def __init__(self, total: int, per_ip: int) -> None:
+        self.limit_total, self.limit_per_ip = total, per_ip
+        self.by_ip: Counter[str] = Counter()
+        self.active_data = 0
+
+    def admit(self, ip: str) -> bool:
+        if sum(self.by_ip.values()) >= self.limit_total or self.by_ip[ip] >= self.limit_per_ip:
+            return False
+        self.by_ip[ip] += 1
+        return True
+
+    def release(self, ip: str) -> None:
+        self.by_ip[ip] -= 1
+        if self.by_ip[ip] <= 0:
+            del self.by_ip[ip]
+
+
+def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
     class MayflySMTP(SMTP):
         # aiosmtpd's default is RFC 5321's 1,000 octets, but real senders (HTML mail from
         # marketing tools) exceed it; a longer line is refused with 500 and nothing stored.
-        line_length_limit = line_length
+        line_length_limit = settings.smtp_max_line_length
+        _peer_ip: str | None = None
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            peer = transport.get_extra_info("peername")
+            ip = peer[0] if peer else "?"
+            if not connections.admit(ip):
+                transport.write(TOO_MANY)  # type: ignore[attr-defined]
+                transport.close()
+                return
+            self._peer_ip = ip
+            super().connection_made(transport)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._peer_ip is not None:
+                connections.release(self._peer_ip)
+                self._peer_ip = None
+                super().connection_lost(exc)
 
         async def smtp_DATA(self, arg: str) -> None:
-            counter.active += 1
+            connections.active_data += 1
             try:
-                await super().smtp_DATA(arg)
+                # The idle timeout restarts with every line; this bounds the whole transfer,
+                # so a sender trickling a byte at a time cannot hold a session for ever.
+                await asyncio.wait_for(super().smtp_DATA(arg), settings.smtp_data_timeout)
+            except TimeoutError:
+                # aiosmtpd hangs up when its DATA reader is cancelled; nothing was stored.
+                if self.transport is not None:
+                    self.transport.close()
             finally:
-                counter.active -= 1
+                connections.active_data -= 1
 
     return MayflySMTP
 
@@ -42,8 +82,9 @@ class MayflyController(Controller):
     def __init__(self, app: Flask, settings: Settings, host: str, port: int) -> None:
         self.committer = GroupCommitter(app)
         self.handler_obj = MayflyHandler(app, settings.smtp_max_recipients, self.committer)
-        self.counter = TransactionCounter()
-        self._smtp_cls = _smtp_class(settings.smtp_max_line_length, self.counter)
+        self.connections = Connections(settings.smtp_max_connections,
+                                       settings.smtp_max_connections_per_ip)
+        self._smtp_cls = _smtp_class(settings, self.connections)
         super().__init__(
             self.handler_obj, hostname=host, port=port,
             server_hostname=settings.smtp_hostname, ident="Mayfly ESMTP",
@@ -74,7 +115,7 @@ class MayflyController(Controller):
         if self.server is not None:
             self.loop.call_soon_threadsafe(self.server.close)
         deadline = time.monotonic() + timeout
-        while self.counter.active and time.monotonic() < deadline:
+        while self.connections.active_data and time.monotonic() < deadline:
             time.sleep(0.05)
 
 

@@ -216,3 +216,31 @@ def test_non_ascii_attachment_name_in_content_disposition(client, send_mail):
     disposition = client.get(attachment["url"]).headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''%E2%82%AC%20rates.pdf" in disposition
+
+
+def test_concurrent_waits_are_capped(make_app, app):
+    capped = make_app(wait_max_concurrent=1)
+    address = capped.test_client().post("/api/v1/mailboxes").json["address"]
+    results = {}
+
+    def wait_long() -> None:
+        results["held"] = capped.test_client().get(
+            f"/api/v1/mailboxes/{address}/messages", query_string={"wait": 2}).status_code
+
+    holder = threading.Thread(target=wait_long)
+    holder.start()
+    time.sleep(0.5)
+    refused = capped.test_client().get(f"/api/v1/mailboxes/{address}/messages",
+                                       query_string={"wait": 2})
+    holder.join()
+    assert results["held"] == 200
+    assert refused.status_code == 429
+    assert refused.json["error"]["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers
+
+
+def test_oversized_json_body_is_413(client):
+    response = client.post("/api/v1/mailboxes", data="x" * (2 * 1024 * 1024),
+                           content_type="application/json")
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "too_large"
