@@ -107,6 +107,8 @@ def count_unread(address: str, principal: Principal) -> int:
 
 
 def _internal_id(mailbox: Mailbox, public_id: int) -> int:
+    if not 0 < public_id < MAX_PUBLIC_ID:
+        raise InvalidInput("Unknown cursor.")
     found = db.session.execute(
         sa.select(Message.id).where(Message.mailbox_id == mailbox.id,
                                     Message.public_id == public_id)).scalar_one_or_none()
@@ -115,8 +117,13 @@ def _internal_id(mailbox: Mailbox, public_id: int) -> int:
     return found
 
 
+MAX_PUBLIC_ID = 2**53  # ids are below it; anything larger names nothing (and would overflow)
+
+
 def get_message(public_id: int, principal: Principal, *, bodies: bool = True) -> Message:
     """One message with its attachments' metadata (and its bodies unless told otherwise)."""
+    if not 0 < public_id < MAX_PUBLIC_ID:
+        raise MessageNotFound()
     options = [selectinload(Message.attachments)]
     if bodies:
         options += [undefer(Message.text_body), undefer(Message.html_body),
@@ -214,6 +221,8 @@ def get_attachment_by_name(message_id: int, filename: str, principal: Principal)
 
 def get_attachment_by_number(number: int, principal: Principal) -> tuple[Message, Attachment]:
     """An attachment by its random integer id, with its message; checked like its message."""
+    if not 0 < number < MAX_PUBLIC_ID:
+        raise AttachmentNotFound()
     row = db.session.execute(
         sa.select(Attachment.public_id, Message.public_id).join(Message)
         .where(Attachment.number == number)).one_or_none()
