@@ -261,7 +261,6 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": False,
-            "RATELIMIT_DEFAULT": self.ratelimit_default,
             "MAX_CONTENT_LENGTH": 1024 * 1024,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_HTTPONLY": True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,8 +18,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-# The default per-IP limit comes from RATELIMIT_DEFAULT (Flask-Limiter reads the config).
-limiter = Limiter(key_func=get_remote_address)
+# The default per-IP limit is read per request from the app's RATELIMIT_DEFAULT, so every
+# app (and test) bound to this one Limiter keeps its own setting.
+limiter = Limiter(key_func=get_remote_address,
+                  default_limits=[lambda: current_app.config["MAYFLY"].ratelimit_default])
 
 
 def init_extensions(app: Flask) -> None:

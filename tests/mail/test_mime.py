@@ -186,9 +186,23 @@ def test_malformed_input_degrades(raw):
 
 
 def test_deep_nesting_is_bounded():
-    depth = 200
+    depth = 60  # past MAX_DEPTH, below MAX_BOUNDARIES
     head = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
                     for i in range(depth))
     raw = head + b"Content-Type: text/plain\r\n\r\ndeep\r\n"
     parsed = parse(raw)
     assert "NestingTooDeep" in parsed.defects
+
+
+def test_too_many_boundaries_parse_headers_only_and_fast():
+    import time
+
+    depth = 1000
+    head = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+                    for i in range(depth))
+    started = time.perf_counter()
+    parsed = parse(b"Subject: very deep\r\n" + head + b"Content-Type: text/plain\r\n\r\nx\r\n")
+    assert time.perf_counter() - started < 1
+    assert parsed.subject == "very deep"
+    assert "TooManyBoundaries" in parsed.defects
+    assert "raw source is kept" in parsed.text
