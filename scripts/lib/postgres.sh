@@ -21,8 +21,11 @@ start_postgres() {
   PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
   _as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U mayfly --auth=trust -E UTF8 >/dev/null
-  _as_pg_user "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+  local options="-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off"
+  _as_pg_user "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "$options" start >/dev/null
+  # The outage test stops and restarts this server with the same options.
+  export TEST_PG_CTL="$bin/pg_ctl" TEST_PG_DATA="$PG_DIR/data" TEST_PG_OPTIONS="$options"
+  export TEST_PG_LOG="$PG_DIR/log"
   _as_pg_user "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U mayfly mayfly_test
   export TEST_DATABASE_URL="postgresql+psycopg://mayfly@127.0.0.1:$PG_PORT/mayfly_test"
 }
