@@ -46,7 +46,7 @@ def send(server, subject: str) -> int:
         return exc.smtp_code
 
 
-def test_outage_answers_451_and_recovers(app, smtp_server):
+def test_outage_answers_451_and_recovers(app, smtp_server, capsys):
     assert send(smtp_server, "before") == 250
     pg_ctl("-m", "fast", "-w", "stop")
     try:
@@ -63,5 +63,6 @@ def test_outage_answers_451_and_recovers(app, smtp_server):
         subjects = set(db.session.execute(sa.select(Message.subject)).scalars())
     assert "before" in subjects and "after" in subjects
     assert not any(s.startswith("during") for s in subjects)
-    print(f"\ndatabase outage: {len(during)} messages answered 451 while down, "
-          "0 answered 250, resumed by itself")
+    with capsys.disabled():  # CI's log shows the counts
+        print(f"\ndatabase outage: {len(during)} messages answered 451 while down, "
+              "0 answered 250, resumed by itself")
