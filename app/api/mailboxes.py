@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Response, current_app, jsonify, url_for
+from flask import Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import TooManyRequests
 
 from app.api import bp, inputs
@@ -79,13 +79,15 @@ def messages_list(address: str) -> Response:
     cursor = inputs.query_int("cursor")
     since = inputs.query_int("since")
     wait = inputs.query_seconds("wait", messages.MAX_WAIT_SECONDS)
+    filters = {"subject": request.args.get("subject") or None,
+               "sender": request.args.get("from") or None}
     if wait and cursor is None:
         with wait_slot():
             page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                              since=since)
+                                              since=since, **filters)
     else:
         page = messages.list_messages(address, principal, limit=limit, cursor=cursor,
-                                      since=since)
+                                      since=since, **filters)
     return jsonify({
         "messages": [message_summary(m) for m in page.items],
         "next_cursor": None if page.next_cursor is None else str(page.next_cursor),

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import url_for
 
+from app.mail.codes import extract_codes, extract_links
 from app.models import Attachment, Mailbox, Message
 
 
@@ -69,5 +70,9 @@ def message_full(message: Message, mailbox: Mailbox) -> dict[str, Any]:
         "html": message.html_body,
         "headers": message.headers,
         "attachments": [attachment_json(message, a) for a in message.attachments],
+        "codes": [{"value": c.value, "context": c.context}
+                  for c in extract_codes(message.text_body, message.html_body)],
+        "links": [{"url": link.url, "text": link.text}
+                  for link in extract_links(message.text_body, message.html_body)],
         "raw_url": url_for("api.message_raw", message_id=message.public_id),
     }

@@ -36,8 +36,10 @@ class Page:
 
 
 def list_messages(address: str, principal: Principal, *, limit: int = 50,
-                  cursor: int | None = None, since: int | None = None) -> Page:
-    """Newest first; `cursor` continues after a message, `since` keeps only newer ones."""
+                  cursor: int | None = None, since: int | None = None,
+                  subject: str | None = None, sender: str | None = None) -> Page:
+    """Newest first; `cursor` continues after a message, `since` keeps only newer ones;
+    `subject` and `sender` keep those whose subject, or From name or address, contain them."""
     mailbox = mailboxes.get_mailbox(address, principal)
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
@@ -48,6 +50,11 @@ def list_messages(address: str, principal: Principal, *, limit: int = 50,
         query = query.where(Message.id < _internal_id(mailbox, cursor))
     if since is not None:
         query = query.where(Message.id > _internal_id(mailbox, since))
+    if subject:
+        query = query.where(Message.subject.icontains(subject, autoescape=True))
+    if sender:
+        query = query.where(Message.from_addr.icontains(sender, autoescape=True)
+                            | Message.from_name.icontains(sender, autoescape=True))
     rows = list(db.session.execute(query).scalars().all())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -55,14 +62,16 @@ def list_messages(address: str, principal: Principal, *, limit: int = 50,
 
 
 def wait_for_messages(address: str, principal: Principal, *, wait: float, limit: int = 50,
-                      since: int | None = None) -> Page:
+                      since: int | None = None, subject: str | None = None,
+                      sender: str | None = None) -> Page:
     """Like list_messages, but holds until something newer than `since` arrives or time runs out.
 
     It asks the store, not process memory, so it sees mail from every SMTP process.
     """
     deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
     while True:
-        page = list_messages(address, principal, limit=limit, since=since)
+        page = list_messages(address, principal, limit=limit, since=since, subject=subject,
+                             sender=sender)
         if page.items or time.monotonic() >= deadline:
             return page
         db.session.rollback()  # end the read transaction so the next look sees new commits
