@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.downloads import attachment_response, inline_image_response, raw_response
+from app.mail.codes import extract_codes
 from app.mail.sanitize import clean_html
 from app.models import Message
 from app.services import messages
@@ -55,8 +56,10 @@ def message_show(message_id: int) -> str:
     source = None
     if view == "source":
         source = messages.raw_source(message_id, visitor.principal()).decode("utf-8", "replace")
+    codes = extract_codes(message.text_body, message.html_body)
     return render_template(
         "message/show.html", message=message, mailbox=messages.mailbox_of(message), view=view,
+        code=codes[0] if codes else None,
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
         attachments=[a for a in message.attachments if not a.inline or not a.content_id])
 

@@ -160,3 +160,14 @@ def test_templates_have_no_inline_script_or_handlers():
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
         assert not re.search(r"\son[a-z]+=", text), template
         assert "hx-on" not in text, template
+
+
+def test_detected_code_is_shown_with_a_copy_button(client, send_mail):
+    from tests.factories import build_eml
+
+    send_mail("otp@mayfly.test", build_eml(to="otp@mayfly.test",
+                                           text="Your verification code is 482913."))
+    (summary,) = client.get("/api/v1/mailboxes/otp@mayfly.test/messages").json["messages"]
+    page = client.get(f"/m/{summary['id']}").get_data(as_text=True)
+    assert '<output id="detected-code" class="code">482913</output>' in page
+    assert 'data-copy-target="detected-code"' in page
