@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Response, current_app, jsonify, request, url_for
+from flask import Response, jsonify, request, url_for
 from werkzeug.exceptions import TooManyRequests
 
+from app import streams
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import iso, mailbox_json, message_summary
@@ -20,11 +20,7 @@ from app.services import mailboxes, messages
 @contextmanager
 def wait_slot() -> Iterator[None]:
     """A held call occupies a worker thread: at most WAIT_MAX_CONCURRENT per process."""
-    slots = current_app.extensions.get("mayfly_wait_slots")
-    if slots is None:
-        limit = current_app.config["MAYFLY"].wait_max_concurrent
-        slots = current_app.extensions.setdefault("mayfly_wait_slots",
-                                                  threading.BoundedSemaphore(limit))
+    slots = streams.slots()
     if not slots.acquire(blocking=False):
         raise TooManyRequests("Too many calls are waiting already; retry, or wait less.")
     try:
@@ -93,3 +89,9 @@ def messages_list(address: str) -> Response:
         "next_cursor": None if page.next_cursor is None else str(page.next_cursor),
     })
 
+
+
+@bp.get("/mailboxes/<address>/events")
+def mailbox_events(address: str) -> Response:
+    """Server-Sent Events: one `message` event (the summary) per new message."""
+    return streams.message_stream(address, current_principal(), message_summary)

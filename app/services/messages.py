@@ -78,6 +78,11 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float, limit:
         time.sleep(WAIT_STEP_SECONDS)
 
 
+def end_read() -> None:
+    """Close this thread's read transaction, so the next look sees what others committed."""
+    db.session.remove()
+
+
 def newest_id(address: str, principal: Principal) -> int | None:
     """The public id of the newest message: a cheap freshness check for polling."""
     mailbox = mailboxes.get_mailbox(address, principal)

@@ -8,6 +8,7 @@ from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
+from app import streams
 from app.extensions import limiter
 from app.limits import CREATE_LIMIT, HOME_LIMIT
 from app.services import domains, mailboxes, messages
@@ -147,3 +148,11 @@ def _inbox_context(address: str, *, own: bool, **extra: Any) -> dict[str, Any]:
         "recent": [a for a in visitor.recent() if a != address],
         **extra,
     }
+
+
+@bp.get("/inbox/<address>/events")
+@limiter.exempt  # one long request per open tab, capped by WAIT_MAX_CONCURRENT
+def inbox_events(address: str) -> Response:
+    """Server-Sent Events for the open inbox: it refreshes at once, not at the next poll."""
+    return streams.message_stream(mailboxes.check_viewable(address), visitor.principal(),
+                                  lambda m: {"id": m.public_id})

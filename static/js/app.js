@@ -38,10 +38,23 @@
     });
   }
 
+  // Live updates: the server pushes an event when mail arrives and the list refreshes at once.
+  // Polling (hx-trigger "every Ns") stays as the fallback when the stream is unavailable.
+  function listen() {
+    var list = document.getElementById("inbox-list");
+    if (!list || !window.EventSource || !list.getAttribute("data-events")) return;
+    var source = new EventSource(list.getAttribute("data-events"));
+    source.addEventListener("message", function () {
+      var current = document.getElementById("inbox-list");
+      if (current) current.dispatchEvent(new Event("mayfly:new"));
+    });
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy-target]");
     if (button) copy(button);
   });
   tickCountdowns();
   setInterval(tickCountdowns, 1000);
+  listen();
 })();

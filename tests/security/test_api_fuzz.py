@@ -11,8 +11,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.api.openapi import load_spec
 
+# The event stream holds its connection for minutes by design: its own tests cover it.
 OPERATIONS = [f"{method.upper()} {path}" for path, ops in load_spec()["paths"].items()
-              for method in ops if method != "parameters"]
+              for method in ops if method != "parameters" and not path.endswith("/events")]
 
 
 @pytest.mark.parametrize("label", OPERATIONS)
