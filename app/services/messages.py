@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload, undefer
@@ -29,9 +31,27 @@ MAX_WAIT_SECONDS = 60
 WAIT_STEP_SECONDS = 0.25
 
 
+# What a list shows of each message: plain rows, no ORM objects (lists are the hot path).
+SUMMARY = (Message.public_id, Message.from_name, Message.from_addr, Message.subject,
+           Message.received_at, Message.size, Message.seen, Message.has_attachments,
+           Message.preview)
+
+
+class Summary(Protocol):
+    public_id: int
+    from_name: str
+    from_addr: str
+    subject: str
+    received_at: datetime
+    size: int
+    seen: bool
+    has_attachments: bool
+    preview: str
+
+
 @dataclass(frozen=True)
 class Page:
-    items: list[Message]
+    items: list[Summary]
     next_cursor: int | None  # public id of the last item when more follow
 
 
@@ -40,22 +60,21 @@ def list_messages(address: str, principal: Principal, *, limit: int = 50,
                   subject: str | None = None, sender: str | None = None) -> Page:
     """Newest first; `cursor` continues after a message, `since` keeps only newer ones;
     `subject` and `sender` keep those whose subject, or From name or address, contain them."""
-    mailbox = mailboxes.get_mailbox(address, principal)
+    mailbox_id = mailboxes.readable_id(address, principal)
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
-    query = (sa.select(Message).where(Message.mailbox_id == mailbox.id)
-             .options(selectinload(Message.attachments))
+    query = (sa.select(*SUMMARY).where(Message.mailbox_id == mailbox_id)
              .order_by(Message.id.desc()).limit(limit + 1))
     if cursor is not None:
-        query = query.where(Message.id < _internal_id(mailbox, cursor))
+        query = query.where(Message.id < _internal_id(mailbox_id, cursor))
     if since is not None:
-        query = query.where(Message.id > _internal_id(mailbox, since))
+        query = query.where(Message.id > _internal_id(mailbox_id, since))
     if subject:
         query = query.where(Message.subject.icontains(subject, autoescape=True))
     if sender:
         query = query.where(Message.from_addr.icontains(sender, autoescape=True)
                             | Message.from_name.icontains(sender, autoescape=True))
-    rows = list(db.session.execute(query).scalars().all())
+    rows = list(db.session.execute(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(rows, rows[-1].public_id if more and rows else None)
@@ -85,9 +104,9 @@ def end_read() -> None:
 
 def newest_id(address: str, principal: Principal) -> int | None:
     """The public id of the newest message: a cheap freshness check for polling."""
-    mailbox = mailboxes.get_mailbox(address, principal)
+    mailbox_id = mailboxes.readable_id(address, principal)
     return db.session.execute(
-        sa.select(Message.public_id).where(Message.mailbox_id == mailbox.id)
+        sa.select(Message.public_id).where(Message.mailbox_id == mailbox_id)
         .order_by(Message.id.desc()).limit(1)).scalar_one_or_none()
 
 
@@ -114,17 +133,17 @@ def inbox_version(address: str, principal: Principal) -> str:
 
 
 def count_unread(address: str, principal: Principal) -> int:
-    mailbox = mailboxes.get_mailbox(address, principal)
+    mailbox_id = mailboxes.readable_id(address, principal)
     return db.session.execute(
         sa.select(sa.func.count()).select_from(Message)
-        .where(Message.mailbox_id == mailbox.id, Message.seen.is_(False))).scalar_one()
+        .where(Message.mailbox_id == mailbox_id, Message.seen.is_(False))).scalar_one()
 
 
-def _internal_id(mailbox: Mailbox, public_id: int) -> int:
+def _internal_id(mailbox_id: int, public_id: int) -> int:
     if not 0 < public_id < MAX_PUBLIC_ID:
         raise InvalidInput("Unknown cursor.")
     found = db.session.execute(
-        sa.select(Message.id).where(Message.mailbox_id == mailbox.id,
+        sa.select(Message.id).where(Message.mailbox_id == mailbox_id,
                                     Message.public_id == public_id)).scalar_one_or_none()
     if found is None:
         raise InvalidInput("Unknown cursor.")
