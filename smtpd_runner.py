@@ -15,11 +15,12 @@ import threading
 
 from app import create_app
 from app.config import ConfigError
-from app.services import domains, mailboxes
+from app.services import domains, mailboxes, webhooks
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
 WORKER_FLAG = "--worker"
+DISPATCH_EVERY = 0.25  # seconds between looks at the webhook outbox
 
 
 def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
@@ -31,6 +32,16 @@ def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type
                 log.info("purged %d expired mailbox(es)", purged)
         except Exception:
             log.exception("purge failed; will try again")
+
+
+def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """Webhook deliveries, off the SMTP reply path: a slow receiver never delays SMTP."""
+    while not stop.wait(DISPATCH_EVERY):
+        try:
+            with app.app_context():
+                webhooks.dispatch_due()
+        except Exception:
+            log.exception("webhook dispatch failed; will try again")
 
 
 def _stop_event() -> threading.Event:
@@ -75,6 +86,7 @@ def main() -> int:
     purger = threading.Thread(target=_purge_forever, daemon=True,
                               args=(app, settings.purge_interval.total_seconds(), stop))
     purger.start()
+    threading.Thread(target=_dispatch_forever, args=(app, stop), daemon=True).start()
     while not stop.wait(0.5):
         if any(w.poll() is not None for w in workers):
             log.error("an SMTP worker exited; stopping the others")

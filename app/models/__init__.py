@@ -7,5 +7,7 @@ from app.models.mailbox import Mailbox
 from app.models.message import Attachment, Message
 from app.models.usage import UsageDay
 from app.models.user import User
+from app.models.webhook import Webhook, WebhookDelivery
 
-__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "Message", "UsageDay", "User"]
+__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "Message", "UsageDay", "User",
+           "Webhook", "WebhookDelivery"]

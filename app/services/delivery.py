@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail import addresses, mime
 from app.models import Attachment, Domain, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import quota
+from app.services import quota, webhooks
 from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
@@ -163,7 +163,7 @@ class _Batch:
 def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outcome]:
     recipients = [list(dict.fromkeys(addresses.normalize(r) for r in i.rcpt_tos)) for i in items]
     batch = _Batch({a for group in recipients for a in group})
-    outcomes, message_rows, attachment_rows = [], [], []
+    outcomes, message_rows, attachment_rows, events = [], [], [], []
     now = utcnow()
     for item, parse, group in zip(items, parsed, recipients, strict=True):
         outcome = Outcome()
@@ -181,6 +181,8 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])
+            if batch.owner[mailbox_id] is not None:
+                events.append((batch.owner[mailbox_id], mailbox_id, _event(row, batch, mailbox_id)))
     if message_rows:
         ids = db.session.execute(sa.insert(MESSAGES).returning(MESSAGES.c.id,
                                                                sort_by_parameter_order=True),
@@ -193,7 +195,18 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
             db.session.execute(sa.update(MAILBOXES).where(MAILBOXES.c.id == mailbox_id)
                                .values(used_bytes=MAILBOXES.c.used_bytes + size))
+        # Webhook deliveries join the same transaction: a 250 always has its deliveries.
+        webhooks.enqueue(events)
     return outcomes
+
+
+def _event(row: dict, batch: _Batch, mailbox_id: int) -> dict:  # type: ignore[type-arg]
+    address = next(a for a, i in batch.mailboxes.items() if i == mailbox_id)
+    return {"event": "message.received", "mailbox": address, "message": {
+        "id": row["public_id"], "from": {"name": row["from_name"], "address": row["from_addr"]},
+        "subject": row["subject"], "received_at": row["received_at"].isoformat(timespec="seconds"),
+        "size": row["size"], "has_attachments": row["has_attachments"],
+        "preview": row["preview"]}}
 
 
 def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:

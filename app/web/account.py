@@ -10,10 +10,10 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 from app.limits import CREATE_LIMIT
-from app.services import api_keys, domains, mailboxes, quota, users
+from app.services import api_keys, domains, mailboxes, quota, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, visitor
-from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm
+from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm, WebhookForm
 
 
 def _user():  # type: ignore[no-untyped-def]
@@ -27,6 +27,16 @@ def _mailbox_form() -> MailboxForm:
     return form
 
 
+ALL_MAILBOXES = "all my mailboxes"
+
+
+def _webhook_form() -> WebhookForm:
+    form = WebhookForm()
+    owned = [m.address for m, _ in mailboxes.list_owned(_user().id)]
+    form.mailbox.choices = [ALL_MAILBOXES, *owned]
+    return form
+
+
 def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
     user = _user()
     context = {
@@ -35,6 +45,9 @@ def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
         "owned": mailboxes.list_owned(user.id),
         "keys": api_keys.list_keys(user),
         "status": quota.status(user),
+        "webhook_form": extra.pop("webhook_form", None) or _webhook_form(),
+        "hooks": webhooks.list_webhooks(user.id),
+        "deliveries": webhooks.recent_deliveries(user.id),
         **extra,
     }
     return render_template("account/dashboard.html", **context), status
@@ -141,3 +154,27 @@ def account_delete() -> BaseResponse | tuple[str, int]:
     form.password.errors = ["The password is wrong."]
     return render_template("account/settings.html", password_form=PasswordForm(),
                            delete_form=form), 403
+
+
+@bp.post("/account/webhooks")
+@login_required
+def webhook_create() -> BaseResponse | tuple[str, int]:
+    """A webhook for one owned mailbox, or all of them (an empty choice)."""
+    form = _webhook_form()
+    if not form.validate_on_submit():
+        return _dashboard(422, webhook_form=form)
+    try:
+        chosen = form.mailbox.data if form.mailbox.data != ALL_MAILBOXES else None
+        webhooks.create_webhook(_user().id, form.url.data or "", chosen)
+    except MayflyError as exc:
+        form.url.errors = [exc.message]
+        return _dashboard(422, webhook_form=form)
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/webhooks/<int:webhook_id>/delete")
+@login_required
+def webhook_delete(webhook_id: int) -> BaseResponse:
+    """Stop sending to a webhook; its pending deliveries go with it."""
+    webhooks.delete_webhook(_user().id, webhook_id)
+    return redirect(url_for("web.dashboard"), 303)

@@ -53,3 +53,8 @@ class PlanForm(FlaskForm):
     storage_mib = IntegerField("Storage (MiB)", validators=[Optional(), NumberRange(min=0)])
     domain_types = StringField("Domain types", validators=[Optional(), Length(max=64)])
     is_admin = BooleanField("Admin")
+
+
+class WebhookForm(FlaskForm):
+    url = StringField("URL", validators=[DataRequired(), Length(max=2048)])
+    mailbox = SelectField("For", choices=[])
