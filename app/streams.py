@@ -18,12 +18,12 @@ from flask import Response, current_app, request, stream_with_context
 from werkzeug.exceptions import TooManyRequests
 
 from app.models import Message
-from app.services import messages
+from app.services import changes, messages
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
 
 STREAM_SECONDS = 300
-CHECK_EVERY = 0.5
+CHECK_EVERY = 5.0
 KEEP_ALIVE_EVERY = 15.0
 
 
@@ -51,6 +51,8 @@ def message_stream(address: str, principal: Principal,
         try:
             yield "retry: 3000\n\n"
             deadline, quiet_since = time.monotonic() + seconds, time.monotonic()
+            watch = changes.watcher()
+            seen = watch.version
             while time.monotonic() < deadline:
                 try:
                     page = messages.list_messages(address, principal, limit=50, since=last)
@@ -65,7 +67,8 @@ def message_stream(address: str, principal: Principal,
                     quiet_since = time.monotonic()
                     yield ": keep-alive\n\n"
                 messages.end_read()  # no long transaction: the next look sees new commits
-                time.sleep(CHECK_EVERY)
+                # Wake when new mail is stored anywhere; look again at least every few seconds.
+                seen = watch.wait(seen, CHECK_EVERY)
         finally:
             slot.release()
 

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail import addresses, mime
 from app.models import Attachment, Domain, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import quota, webhooks
+from app.services import changes, quota, webhooks
 from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
@@ -197,6 +197,7 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
                                .values(used_bytes=MAILBOXES.c.used_bytes + size))
         # Webhook deliveries join the same transaction: a 250 always has its deliveries.
         webhooks.enqueue(events)
+        changes.notify_in_transaction()
     return outcomes
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload, undefer
 from app.extensions import db
 from app.models import Attachment, Mailbox, Message
 from app.models.base import utcnow
-from app.services import mailboxes
+from app.services import changes, mailboxes
 from app.services.access import Principal, can_read
 from app.services.errors import (
     AttachmentNotFound,
@@ -88,13 +88,17 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float, limit:
     It asks the store, not process memory, so it sees mail from every SMTP process.
     """
     deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
+    watch = changes.watcher()
+    seen = watch.version
     while True:
         page = list_messages(address, principal, limit=limit, since=since, subject=subject,
                              sender=sender)
-        if page.items or time.monotonic() >= deadline:
+        remaining = deadline - time.monotonic()
+        if page.items or remaining <= 0:
             return page
-        db.session.rollback()  # end the read transaction so the next look sees new commits
-        time.sleep(WAIT_STEP_SECONDS)
+        end_read()  # the next look must see what others committed meanwhile
+        # Sleep until any new mail is stored anywhere (one watcher per process), then look.
+        seen = watch.wait(seen, min(remaining, WAIT_STEP_SECONDS * 20))
 
 
 def end_read() -> None:
