@@ -9,6 +9,7 @@ import shutil
 import smtplib
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -187,3 +188,26 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Serve an app over real HTTP on a free loopback port; yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    with serve(app) as url:
+        yield url

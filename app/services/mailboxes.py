@@ -61,16 +61,20 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
         raise InvalidInput(str(exc)) from None
     if addresses.is_reserved(local):
         raise ReservedAddress()
-    address = f"{local}@{domain_row.name}"
+    _free_or_taken(f"{local}@{domain_row.name}")
+    created = _insert(local, domain_row.name, domain_row.id, options)
+    if created is None:
+        raise AddressTaken()
+    return created
+
+
+def _free_or_taken(address: str) -> None:
+    """AddressTaken if a live mailbox has the address; an expired one gives way."""
     existing = _find(address)
     if existing is not None:
         if not _is_expired(existing):
             raise AddressTaken()
         delete_ids([existing.id])
-    created = _insert(local, domain_row.name, domain_row.id, options)
-    if created is None:
-        raise AddressTaken()
-    return created
 
 
 @dataclass(frozen=True)
@@ -242,11 +246,7 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
     new_address = f"{local}@{domain_row.name}"
     if new_address == mailbox.address:
         return mailbox
-    existing = _find(new_address)
-    if existing is not None:
-        if not _is_expired(existing):
-            raise AddressTaken()
-        delete_ids([existing.id])
+    _free_or_taken(new_address)
     mailbox.address, mailbox.local_part, mailbox.domain_id = new_address, local, domain_row.id
     try:
         db.session.commit()

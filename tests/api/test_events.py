@@ -5,22 +5,6 @@ from __future__ import annotations
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
-
-import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import free_port
-
-
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    http = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
 
 
 def read_event(stream, deadline: float) -> dict[str, str]:
@@ -36,12 +20,12 @@ def read_event(stream, deadline: float) -> dict[str, str]:
     raise AssertionError("no event in time")
 
 
-def test_api_stream_pushes_new_messages(server, client, send_mail):
+def test_api_stream_pushes_new_messages(live_server, client, send_mail):
     import json
 
     created = client.post("/api/v1/mailboxes", json={"protected": True}).json
     request = urllib.request.Request(
-        f"{server}/api/v1/mailboxes/{created['address']}/events",
+        f"{live_server}/api/v1/mailboxes/{created['address']}/events",
         headers={"Authorization": f"Bearer {created['token']}"})
     with urllib.request.urlopen(request, timeout=10) as stream:
         assert stream.headers["Content-Type"].startswith("text/event-stream")

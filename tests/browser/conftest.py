@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from werkzeug.serving import make_server
 
 from app.config import Settings
 from tests.conftest import free_port
@@ -28,14 +27,6 @@ def settings(settings: Settings) -> Settings:
     return replace(settings, poll_interval=timedelta(seconds=1))
 
 
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 class Tracker:

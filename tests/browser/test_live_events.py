@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
-from tests.conftest import free_port
+from tests.conftest import serve
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +17,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def slow_poll_server(make_app, app):
     """Polling once a minute: only the event stream can bring mail in within seconds."""
-    slow = make_app(poll_interval=timedelta(seconds=60))
-    server = make_server("127.0.0.1", free_port(), slow, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve(make_app(poll_interval=timedelta(seconds=60))) as url:
+        yield url
 
 
 def test_event_stream_refreshes_the_open_inbox(browser, slow_poll_server, send_mail):

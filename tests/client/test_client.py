@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from mayfly_client import Mayfly, MayflyError, extract_code, extract_links
-from tests.conftest import free_port
 from tests.factories import build_eml
-
-
-@pytest.fixture
-def mayfly_url(app) -> Iterator[str]:
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 @pytest.fixture
@@ -35,8 +22,8 @@ def sign_up(send_mail):
     return sign_up
 
 
-def test_sign_up_flow_in_ten_lines(mayfly_url, sign_up):
-    mayfly = Mayfly(mayfly_url)
+def test_sign_up_flow_in_ten_lines(live_server, sign_up):
+    mayfly = Mayfly(live_server)
     box = mayfly.create_mailbox()
     sign_up(box.address)
     message = mayfly.wait_for_message(box.address, subject="Confirm", timeout=10)
@@ -44,8 +31,8 @@ def test_sign_up_flow_in_ten_lines(mayfly_url, sign_up):
     assert extract_links(message) == ["https://acme.example/v?t=9"]
 
 
-def test_wait_filters_by_subject_and_sender(mayfly_url, send_mail):
-    mayfly = Mayfly(mayfly_url)
+def test_wait_filters_by_subject_and_sender(live_server, send_mail):
+    mayfly = Mayfly(live_server)
     box = mayfly.create_mailbox(protected=True)  # the client keeps the token itself
     send_mail(box.address, subject="Newsletter", sender="news@example.org")
     threading.Timer(0.5, send_mail, args=(box.address,), kwargs={
@@ -55,25 +42,25 @@ def test_wait_filters_by_subject_and_sender(mayfly_url, send_mail):
     assert [m["subject"] for m in mayfly.messages(box.address, sender="news")] == ["Newsletter"]
 
 
-def test_wait_times_out(mayfly_url):
-    mayfly = Mayfly(mayfly_url)
+def test_wait_times_out(live_server):
+    mayfly = Mayfly(live_server)
     box = mayfly.create_mailbox()
     with pytest.raises(TimeoutError):
         mayfly.wait_for_message(box.address, timeout=1)
 
 
-def test_errors_carry_status_and_code(mayfly_url):
+def test_errors_carry_status_and_code(live_server):
     with pytest.raises(MayflyError) as info:
-        Mayfly(mayfly_url).create_mailbox("postmaster")
+        Mayfly(live_server).create_mailbox("postmaster")
     assert (info.value.status, info.value.code) == (403, "reserved")
 
 
-def test_api_key_owned_mailboxes(mayfly_url, make_user, api_key_for, send_mail):
+def test_api_key_owned_mailboxes(live_server, make_user, api_key_for, send_mail):
     make_user("dev@example.org")
-    mayfly = Mayfly(mayfly_url, api_key=api_key_for("dev@example.org"))
+    mayfly = Mayfly(live_server, api_key=api_key_for("dev@example.org"))
     box = mayfly.create_mailbox("ci-signup")
     send_mail(box.address, build_eml(to=box.address, text="Your login code is 8802."))
     assert extract_code(mayfly.wait_for_message(box.address, timeout=5)) == "8802"
     with pytest.raises(MayflyError) as info:
-        Mayfly(mayfly_url).messages(box.address)  # without the key: not there
+        Mayfly(live_server).messages(box.address)  # without the key: not there
     assert info.value.status == 404

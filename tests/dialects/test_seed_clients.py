@@ -7,29 +7,15 @@ attachment and deletes, exactly as the seed's own examples do, over real HTTP.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 
-import pytest
-from werkzeug.serving import make_server
-
-from tests.conftest import free_port
 from tests.factories import build_eml
 
 PDF = b"%PDF-1.4 seed client"
 
 
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    http = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
 
 
 def fetch(method: str, url: str, body: object = None, headers: dict | None = None):
@@ -50,8 +36,8 @@ def mail(send_mail, address: str) -> None:
                                  attachments=[("report.pdf", "application/pdf", PDF)]))
 
 
-def test_1secmail_client(server, send_mail):
-    api = server + "/compat/1secmail/api/v1/"
+def test_1secmail_client(live_server, send_mail):
+    api = live_server + "/compat/1secmail/api/v1/"
 
     def call(**params):
         status, _, body = fetch("GET", api + "?" + urllib.parse.urlencode(params))
@@ -69,22 +55,22 @@ def test_1secmail_client(server, send_mail):
     assert body == PDF
 
 
-def test_tempmail_php_client(server, send_mail):
-    api = server + "/compat/tempmail-php/api.php"
+def test_tempmail_php_client(live_server, send_mail):
+    api = live_server + "/compat/tempmail-php/api.php"
     email = json.loads(fetch("GET", f"{api}/generate")[2])["email"]
     mail(send_mail, email)
     inbox = json.loads(fetch("GET", f"{api}/inbox/{urllib.parse.quote(email)}")[2])
     detail = json.loads(fetch("GET", f"{api}/email/{inbox['emails'][0]['id']}")[2])
     assert "<b>Hello</b>" in detail["email"]["body_html"]
-    assert fetch("GET", server + detail["attachments"][0]["file_path"])[2] == PDF
+    assert fetch("GET", live_server + detail["attachments"][0]["file_path"])[2] == PDF
     deleted = json.loads(fetch("DELETE", f"{api}/email/{inbox['emails'][0]['id']}")[2])
     assert deleted == {"success": True, "deleted_id": str(inbox["emails"][0]["id"])}
 
 
-def test_tempmailg_client(server, send_mail, make_user, api_key_for):
+def test_tempmailg_client(live_server, send_mail, make_user, api_key_for):
     make_user("seed@example.org")
     headers = {"Authorization": f"Bearer {api_key_for('seed@example.org')}"}
-    api = server + "/compat/tempmailg/api"
+    api = live_server + "/compat/tempmailg/api"
     box = json.loads(fetch("POST", f"{api}/emails", headers=headers)[2])["data"]
     mail(send_mail, box["email"])
     listing = json.loads(fetch("GET", f"{api}/messages?email={box['email']}",
@@ -100,8 +86,8 @@ def test_tempmailg_client(server, send_mail, make_user, api_key_for):
         "status"] is True
 
 
-def test_tempemail_client(server, send_mail):
-    api = server + "/compat/tempemail/api"
+def test_tempemail_client(live_server, send_mail):
+    api = live_server + "/compat/tempemail/api"
     domain = json.loads(fetch("GET", f"{api}/domains")[2])["data"][0]["domain"]
     address = f"seedclient@{domain}"
     fetch("POST", f"{api}/accounts", {"email": address, "password": "securePassword123"})
@@ -112,7 +98,7 @@ def test_tempemail_client(server, send_mail):
     items = json.loads(fetch("GET", f"{api}/messages?limit=20", headers=headers)[2])
     message_id = items["data"]["items"][0]["id"]
     detail = json.loads(fetch("GET", f"{api}/messages/{message_id}", headers=headers)[2])
-    assert fetch("GET", server + detail["data"]["attachments"][0]["downloadUrl"],
+    assert fetch("GET", live_server + detail["data"]["attachments"][0]["downloadUrl"],
                  headers=headers)[2] == PDF
     raw = json.loads(fetch("GET", f"{api}/messages/{message_id}/raw", headers=headers)[2])
     assert "Subject: Seed flow" in raw["data"]["raw"]
@@ -121,8 +107,8 @@ def test_tempemail_client(server, send_mail):
                             headers=headers)[2])["code"] == 200
 
 
-def test_developermail_client(server, send_mail):
-    api = server + "/compat/developermail/api/v1"
+def test_developermail_client(live_server, send_mail):
+    api = live_server + "/compat/developermail/api/v1"
     created = json.loads(fetch("PUT", f"{api}/mailbox")[2])["result"]
     headers = {"X-MailboxToken": created["token"]}
     mail(send_mail, f"{created['name']}@mayfly.test")

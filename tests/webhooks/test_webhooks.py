@@ -89,6 +89,8 @@ def add_webhook(client, url: str, mailbox: str = "all my mailboxes"):
 def test_signed_post_within_a_second_of_delivery(owner, receiver, dispatcher, send_mail, app):
     assert add_webhook(owner, receiver.url, "watched@mayfly.test").status_code == 303
     page = owner.get("/account").get_data(as_text=True)
+    assert page.count('id="webhooks-heading"') == 1
+    assert "<title>Dashboard · Mayfly</title>" in page
     secret = page.split('<td class="mono small">')[1].split("<")[0]
     delivered = time.monotonic()
     send_mail("watched@mayfly.test", subject="Hooked")
