@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.config import DOMAIN_TYPES, parse_domain_types, parse_size
+from app.config_values import DOMAIN_TYPES, parse_domain_types, parse_size
 from app.services import accounts, api_keys, domains, mailboxes, users
 from app.services.errors import MayflyError
 

@@ -8,14 +8,24 @@ line that names the variable, and start-up stops there.
 from __future__ import annotations
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from limits import parse_many
+from app.config_values import (
+    parse_count,
+    parse_domain_types,
+    parse_domains,
+    parse_duration,
+    parse_limit,
+    parse_port,
+    parse_positive,
+    parse_processes,
+    parse_secret,
+    parse_size,
+)
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
@@ -81,91 +91,6 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("WEB_HOST", "127.0.0.1", "Address gunicorn listens on (scripts/serve)."),
     Variable("WEB_PORT", "8000", "Port gunicorn listens on (scripts/serve)."),
 )
-
-_SIZE = re.compile(r"^\s*(\d+)\s*(b|kib|kb|mib|mb|gib|gb)?\s*$", re.IGNORECASE)
-_SIZE_UNITS = {None: 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
-               "gb": 1000**3, "gib": 1024**3}
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)?\s*$", re.IGNORECASE)
-_DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-_DOMAIN = re.compile(rf"^(?=.{{1,253}}$)({_LABEL}\.)*{_LABEL}$")
-
-
-def parse_size(text: str) -> int:
-    """'10MiB' → 10485760."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError("expected a size such as 10MiB or 500000")
-    unit = match.group(2).lower() if match.group(2) else None
-    return int(match.group(1)) * _SIZE_UNITS[unit]
-
-
-def parse_duration(text: str) -> timedelta:
-    """'1h' → one hour; a bare number is seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError("expected a duration such as 90s, 15m, 1h or 7d")
-    unit = match.group(2).lower() if match.group(2) else None
-    return timedelta(seconds=int(match.group(1)) * _DURATION_UNITS[unit])
-
-
-def parse_domains(text: str) -> tuple[str, ...]:
-    domains = tuple(d.strip().lower() for d in text.split(",") if d.strip())
-    if not domains:
-        raise ValueError("expected at least one domain")
-    for domain in domains:
-        if not _DOMAIN.match(domain):
-            raise ValueError(f"{domain!r} is not a domain name")
-    return domains
-
-
-def parse_port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise ValueError("expected a port number from 0 to 65535")
-    return port
-
-
-def parse_processes(text: str) -> int:
-    if text.strip().lower() == "auto":
-        return max(1, min(os.cpu_count() or 1, 8))
-    return parse_positive(text)
-
-
-def parse_positive(text: str) -> int:
-    number = int(text)
-    if number < 1:
-        raise ValueError("expected a whole number of at least 1")
-    return number
-
-
-MIN_SECRET = 32
-
-
-def parse_secret(text: str) -> str:
-    # HS256 tokens and signed cookies want at least 32 bytes of key (RFC 7518 section 3.2).
-    if len(text) < MIN_SECRET:
-        raise ValueError(f"expected at least {MIN_SECRET} characters; generate one with "
-                         "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'")
-    return text
-
-
-def parse_count(text: str) -> int:
-    number = int(text)
-    if number < 0:
-        raise ValueError("expected a whole number of at least 0")
-    return number
-
-
-DOMAIN_TYPES = ("free", "premium", "custom")
-
-
-def parse_domain_types(text: str) -> tuple[str, ...]:
-    kinds = tuple(k.strip().lower() for k in text.split(",") if k.strip())
-    if not kinds or any(k not in DOMAIN_TYPES for k in kinds):
-        raise ValueError(f"expected a comma-separated list of {', '.join(DOMAIN_TYPES)}")
-    return kinds
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -286,11 +211,6 @@ def _database_url(instance_path: Path) -> Callable[[str], str]:
         return text
 
     return parse
-
-
-def parse_limit(text: str) -> str:
-    parse_many(text)  # raises ValueError on nonsense
-    return text
 
 
 def _storage_uri(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.config import DOMAIN_TYPES, parse_domains
+from app.config_values import DOMAIN_TYPES, parse_domains
 from app.extensions import db
 from app.models import Domain
 from app.services.context import settings

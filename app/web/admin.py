@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.config import DOMAIN_TYPES, parse_domain_types
+from app.config_values import DOMAIN_TYPES, parse_domain_types
 from app.services import domains, quota, users
 from app.services.errors import InvalidInput, MayflyError
 from app.web import bp

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from app.config import DOMAIN_TYPES
+from app.config_values import DOMAIN_TYPES
 from app.services.users import MIN_PASSWORD
 
 
