@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import Flask
@@ -21,6 +22,15 @@ def register(app: Flask) -> None:
 
 def _fail(exc: MayflyError) -> None:
     raise click.ClickException(exc.message)
+
+
+def _run(action: Callable[[], object], done: str) -> None:
+    """Run a service call; a domain error becomes the command's one-line error."""
+    try:
+        action()
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(done)
 
 
 def _user(email: str):  # type: ignore[no-untyped-def]
@@ -127,33 +137,21 @@ def domains_list() -> None:
 @click.option("--type", "kind", type=click.Choice(DOMAIN_TYPES), default="free")
 def domains_add(name: str, kind: str) -> None:
     """Add a domain; it receives mail at once."""
-    try:
-        domains.add_domain(name, kind)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"added {name} ({kind})")
+    _run(lambda: domains.add_domain(name, kind), f"added {name} ({kind})")
 
 
 @domains_group.command("disable")
 @click.argument("name")
 def domains_disable(name: str) -> None:
     """Stop receiving for a domain at once (SMTP 550) and stop offering it."""
-    try:
-        domains.update_domain(name, active=False)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"disabled {name}")
+    _run(lambda: domains.update_domain(name, active=False), f"disabled {name}")
 
 
 @domains_group.command("enable")
 @click.argument("name")
 def domains_enable(name: str) -> None:
     """Receive for a domain again."""
-    try:
-        domains.update_domain(name, active=True)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"enabled {name}")
+    _run(lambda: domains.update_domain(name, active=True), f"enabled {name}")
 
 
 @domains_group.command("type")
@@ -161,11 +159,7 @@ def domains_enable(name: str) -> None:
 @click.argument("kind", type=click.Choice(DOMAIN_TYPES))
 def domains_type(name: str, kind: str) -> None:
     """Set a domain's type (which plans may create mailboxes there)."""
-    try:
-        domains.update_domain(name, kind=kind)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"{name} is now {kind}")
+    _run(lambda: domains.update_domain(name, kind=kind), f"{name} is now {kind}")
 
 
 @click.group("mailboxes", cls=AppGroup)
@@ -177,19 +171,11 @@ def mailboxes_group() -> None:
 @click.argument("address")
 def mailboxes_disable(address: str) -> None:
     """Disable an account mailbox: its sign-ins and tokens are refused (403)."""
-    try:
-        accounts.set_disabled(address, True)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"disabled {address}")
+    _run(lambda: accounts.set_disabled(address, True), f"disabled {address}")
 
 
 @mailboxes_group.command("enable")
 @click.argument("address")
 def mailboxes_enable(address: str) -> None:
     """Enable a disabled account mailbox again."""
-    try:
-        accounts.set_disabled(address, False)
-    except MayflyError as exc:
-        _fail(exc)
-    click.echo(f"enabled {address}")
+    _run(lambda: accounts.set_disabled(address, False), f"enabled {address}")
