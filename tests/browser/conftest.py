@@ -98,3 +98,10 @@ def screenshot(browser: webdriver.Chrome):
         return path
 
     return take
+
+
+def inbox_text(browser: webdriver.Chrome) -> str:
+    """The message list's text, read in one script call: htmx may swap the element between
+    a find and a read, which would make a found element stale."""
+    return browser.execute_script(
+        "const list = document.getElementById('inbox-list'); return list ? list.innerText : '';")

@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from app.extensions import db
 from app.models import Mailbox
 from app.models.base import utcnow
+from tests.browser.conftest import inbox_text
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ def test_mail_appears_without_reload(browser, live_server, send_mail):
     browser.execute_script("window.__sameDocument = 'yes';")
     send_mail(address, subject="Confirm your sign-up")
     WebDriverWait(browser, 10).until(
-        lambda b: "Confirm your sign-up" in b.find_element(By.ID, "inbox-list").text)
+        lambda b: "Confirm your sign-up" in inbox_text(b))
     assert browser.execute_script("return window.__sameDocument") == "yes"
     assert browser.title.startswith("(1) ")
     assert browser.find_elements(By.CSS_SELECTOR, ".message-row.unread")
