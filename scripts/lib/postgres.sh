@@ -17,7 +17,7 @@ start_postgres() {
   local bin
   bin="$(_pg_bin)"
   [ -n "$bin" ] || { echo "mayfly: PostgreSQL binaries not found" >&2; return 1; }
-  PG_DIR="$(mktemp -d /tmp/mayfly-pg.XXXXXX)"
+  PG_DIR="$(mktemp -d -t mayfly-pg.XXXXXX)"
   PG_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
   _as_pg_user "$bin/initdb" -D "$PG_DIR/data" -U mayfly --auth=trust -E UTF8 >/dev/null
