@@ -21,6 +21,7 @@ from app.smtp.server import build_controller
 log = logging.getLogger("mayfly.smtpd")
 WORKER_FLAG = "--worker"
 DISPATCH_EVERY = 0.25  # seconds between looks at the webhook outbox
+STOP_SECONDS = 45  # the drain waits 30 s for transactions under way; then some margin
 
 
 def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +43,16 @@ def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-un
                 webhooks.dispatch_due()
         except Exception:
             log.exception("webhook dispatch failed; will try again")
+
+
+def _wait_or_kill(worker: subprocess.Popen[bytes]) -> int:
+    """A worker gets STOP_SECONDS to drain; one that hangs past it is killed, not waited on."""
+    try:
+        return worker.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        log.error("SMTP worker %d did not stop in %d s; killing it", worker.pid, STOP_SECONDS)
+        worker.kill()
+        return worker.wait()
 
 
 def _stop_event() -> threading.Event:
@@ -95,7 +106,7 @@ def main() -> int:
     for w in workers:
         if w.poll() is None:
             w.send_signal(signal.SIGTERM)
-    codes = [w.wait() for w in workers]
+    codes = [_wait_or_kill(w) for w in workers]
     log.info("stopped (worker exit codes %s)", codes)
     # -SIGTERM: a worker stopped while still starting, before it could accept anything.
     return 0 if stop.is_set() and all(c in (0, -signal.SIGTERM) for c in codes) else 1
