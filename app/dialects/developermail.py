@@ -105,6 +105,15 @@ def _by_ticks(address: str, principal: Principal) -> dict[str, Message]:
     return {ticks(m): m for m in messages.list_all(address, principal, oldest_first=True)}
 
 
+def _one(name: str, message_id: str) -> tuple[Message, Principal]:
+    """A message of the mailbox by its tick id (404 when the mailbox has none such)."""
+    address, principal = _open(name)
+    message = _by_ticks(address, principal).get(message_id)
+    if message is None:
+        raise NotFound()
+    return message, principal
+
+
 def _json_body() -> Any:
     body = request.get_json(silent=True)
     if body is None:
@@ -171,19 +180,13 @@ def message_send(name: str) -> Response:
 @bp.get("/mailbox/<name>/messages/<message_id>")
 def message_get(name: str, message_id: str) -> Response:
     """One raw message."""
-    address, principal = _open(name)
-    message = _by_ticks(address, principal).get(message_id)
-    if message is None:
-        raise NotFound()
+    message, principal = _one(name, message_id)
     return ok(raw_text(messages.raw_source(message.public_id, principal)))
 
 
 @bp.delete("/mailbox/<name>/messages/<message_id>")
 def message_delete(name: str, message_id: str) -> Response:
     """Delete one message."""
-    address, principal = _open(name)
-    message = _by_ticks(address, principal).get(message_id)
-    if message is None:
-        raise NotFound()
+    message, principal = _one(name, message_id)
     messages.delete_message(message.public_id, principal)
     return ok(True)

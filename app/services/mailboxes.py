@@ -55,17 +55,23 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
     options = _Options(protected, owner_id, style, long_lived or owner_id is not None)
     if local is None:
         return _create_random(domain_row.name, domain_row.id, options)
+    local = _checked_local(local)
+    _free_or_taken(f"{local}@{domain_row.name}")
+    created = _insert(local, domain_row.name, domain_row.id, options)
+    if created is None:
+        raise AddressTaken()
+    return created
+
+
+def _checked_local(local: str) -> str:
+    """A local part someone chose, normalized; InvalidInput or ReservedAddress otherwise."""
     try:
         local = addresses.check_chosen_local_part(local)
     except addresses.InvalidAddress as exc:
         raise InvalidInput(str(exc)) from None
     if addresses.is_reserved(local):
         raise ReservedAddress()
-    _free_or_taken(f"{local}@{domain_row.name}")
-    created = _insert(local, domain_row.name, domain_row.id, options)
-    if created is None:
-        raise AddressTaken()
-    return created
+    return local
 
 
 def _free_or_taken(address: str) -> None:
@@ -234,12 +240,7 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
     domain_row = domains.find_active(domain)
     if domain_row is None:
         raise UnknownDomain()
-    try:
-        local = addresses.check_chosen_local_part(local)
-    except addresses.InvalidAddress as exc:
-        raise InvalidInput(str(exc)) from None
-    if addresses.is_reserved(local):
-        raise ReservedAddress()
+    local = _checked_local(local)
     owner = db.session.get(User, mailbox.owner_id)
     if owner is not None and domain_row.kind not in quota.plan_for(owner).domain_types:
         raise PlanLimit(f"Your plan does not include {domain_row.kind} domains.")
