@@ -1,30 +1,35 @@
-"""Every setting Mayfly reads, from the environment, in one place.
+"""Every setting Mayfly reads, from the environment, in one typed table.
 
-`VARIABLES` is the table of names, defaults and help; the README lists the same
-table (a test keeps them in step). A bad value raises `ConfigError` with one
-line that names the variable, and start-up stops there.
+Each field of `Settings` is one variable, written once: its name, default, parser and the
+help line of the README's table (`markdown_table()`; a test keeps the README equal to it).
+A bad value raises `ConfigError` with one line that names the variable, and start-up
+stops there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from app.config_values import (
     parse_count,
     parse_domain_types,
     parse_domains,
     parse_duration,
+    parse_flag,
     parse_limit,
     parse_port,
     parse_positive,
     parse_processes,
     parse_secret,
     parse_size,
+    parse_storage_uri,
 )
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
@@ -34,97 +39,120 @@ class ConfigError(ValueError):
     """A setting has a value Mayfly cannot use."""
 
 
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    default: str
-    help: str
+def setting(name: str, default: str, parse: Callable[[str], Any], help: str) -> Any:
+    """One variable: the field's default is `parse(default)`, so the text is written once."""
+    return field(default=parse(default),
+                 metadata={"env": name, "default": default, "parse": parse, "help": help})
 
 
-VARIABLES: tuple[Variable, ...] = (
-    Variable("DATABASE_URL", "sqlite:///instance/mayfly.db",
-             "SQLAlchemy URL of the store (SQLite in WAL mode, or postgresql+psycopg://…)."),
-    Variable("SECRET_KEY", "(generated into instance/secret_key)",
-             "Signs sessions, CSRF tokens and JWTs. Set the same value on every process."),
-    Variable("MAIL_DOMAINS", "mayfly.test",
-             "Comma-separated domains that receive mail; the first is the default."),
-    Variable("SMTP_HOST", "127.0.0.1", "Address the SMTP sidecar listens on."),
-    Variable("SMTP_PORT", "2525", "Port the SMTP sidecar listens on."),
-    Variable("SMTP_HOSTNAME", "mayfly.test",
-             "Name the SMTP server gives in its greeting and EHLO answer."),
-    Variable("SMTP_PROCESSES", "auto",
-             "SMTP worker processes sharing the port (SO_REUSEPORT); auto is one per CPU core."),
-    Variable("SMTP_MAX_RECIPIENTS", "100", "Recipients accepted per message."),
-    Variable("SMTP_MAX_LINE_LENGTH", "65536",
-             "Longest line (octets, CRLF included) accepted in DATA; longer gets 500."),
-    Variable("SMTP_TIMEOUT", "300", "Seconds an idle SMTP connection is kept."),
-    Variable("SMTP_DATA_TIMEOUT", "600",
-             "Seconds one DATA transfer may take in all; slower is 421 and nothing stored."),
-    Variable("SMTP_MAX_CONNECTIONS", "500",
-             "Open SMTP connections per SMTP process; past it new ones get 421."),
-    Variable("SMTP_MAX_CONNECTIONS_PER_IP", "50",
-             "Open SMTP connections per client IP per SMTP process; past it, 421."),
-    Variable("WAIT_MAX_CONCURRENT", "6",
-             "API calls holding wait= at once per web process (below its threads); then 429."),
-    Variable("PUBLIC_MAILBOX_TTL", "1h",
-             "Lifetime of a public mailbox (a number with s, m, h or d)."),
-    Variable("OWNED_MAILBOX_TTL", "7d",
-             "Lifetime of a mailbox a signed-in user owns (0 for never)."),
-    Variable("PLAN_REQUESTS", "50000",
-             "Default plan: API requests a user's keys may make per calendar month (UTC)."),
-    Variable("PLAN_MAILBOXES", "100", "Default plan: mailboxes a user may own at once."),
-    Variable("PLAN_STORAGE", "100MiB",
-             "Default plan: bytes of mail a user's mailboxes may hold (refused past it, 552)."),
-    Variable("PLAN_DOMAIN_TYPES", "free",
-             "Default plan: comma-separated domain types (free, premium, custom) users may use."),
-    Variable("PROXY_COUNT", "0",
-             "Reverse proxies in front of the web app whose X-Forwarded-* headers to trust."),
-    Variable("MAILBOX_QUOTA", "100MiB",
-             "Stored bytes a mailbox may hold (0 for no limit); more is refused at SMTP time."),
-    Variable("MAX_MESSAGE_SIZE", "10MiB", "Largest message accepted over SMTP (SIZE)."),
-    Variable("PURGE_INTERVAL", "60s", "How often the SMTP sidecar purges expired mailboxes."),
-    Variable("POLL_INTERVAL", "3s", "How often an open browser inbox asks for new mail."),
-    Variable("RATELIMIT_STORAGE_URI", "memory://",
-             "Flask-Limiter storage: memory:// on one process, redis://… across processes."),
-    Variable("RATELIMIT_DEFAULT", "600 per minute",
-             "Requests one client IP may make to any route (Flask-Limiter notation)."),
-    Variable("WEB_HOST", "127.0.0.1", "Address gunicorn listens on (scripts/serve)."),
-    Variable("WEB_PORT", "8000", "Port gunicorn listens on (scripts/serve)."),
-)
+def _derived(name: str, default: str, help: str) -> Any:
+    """A variable whose default depends on the instance folder (see from_env)."""
+    return field(metadata={"env": name, "default": default, "parse": str, "help": help})
+
 
 @dataclass(frozen=True)
 class Settings:
     """Mayfly's configuration, typed and validated."""
 
-    database_url: str
-    secret_key: str
-    mail_domains: tuple[str, ...] = ("mayfly.test",)
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 2525
-    smtp_hostname: str = "mayfly.test"
-    smtp_processes: int = 1
-    smtp_max_recipients: int = 100
-    smtp_max_line_length: int = 65536
-    smtp_timeout: int = 300
-    smtp_data_timeout: int = 600
-    smtp_max_connections: int = 500
-    smtp_max_connections_per_ip: int = 50
-    wait_max_concurrent: int = 6
-    public_mailbox_ttl: timedelta = timedelta(hours=1)
-    owned_mailbox_ttl: timedelta = timedelta(days=7)
-    plan_requests: int = 50_000
-    plan_mailboxes: int = 100
-    plan_storage: int = 100 * 1024 * 1024
-    plan_domain_types: tuple[str, ...] = ("free",)
-    proxy_count: int = 0
-    mailbox_quota: int = 100 * 1024 * 1024
-    max_message_size: int = 10 * 1024 * 1024
-    purge_interval: timedelta = timedelta(seconds=60)
-    poll_interval: timedelta = timedelta(seconds=3)
-    ratelimit_storage_uri: str = "memory://"
-    ratelimit_default: str = "600 per minute"
-    web_host: str = "127.0.0.1"
-    web_port: int = 8000
+    database_url: str = _derived(
+        "DATABASE_URL", "sqlite:///instance/mayfly.db",
+        "SQLAlchemy URL of the store (SQLite in WAL mode, or postgresql+psycopg://…).")
+    secret_key: str = _derived(
+        "SECRET_KEY", "(generated into instance/secret_key)",
+        "Signs sessions, CSRF tokens and JWTs. Set the same value on every process.")
+    mail_domains: tuple[str, ...] = setting(
+        "MAIL_DOMAINS", "mayfly.test", parse_domains,
+        "Comma-separated domains that receive mail; the first is the default.")
+    smtp_host: str = setting("SMTP_HOST", "127.0.0.1", str,
+                             "Address the SMTP sidecar listens on.")
+    smtp_port: int = setting("SMTP_PORT", "2525", parse_port,
+                             "Port the SMTP sidecar listens on.")
+    smtp_hostname: str = setting("SMTP_HOSTNAME", "mayfly.test", str,
+                                 "Name the SMTP server gives in its greeting and EHLO answer.")
+    smtp_processes: int = setting(
+        "SMTP_PROCESSES", "auto", parse_processes,
+        "SMTP worker processes sharing the port (SO_REUSEPORT); auto is one per CPU core.")
+    smtp_max_recipients: int = setting("SMTP_MAX_RECIPIENTS", "100", parse_positive,
+                                       "Recipients accepted per message.")
+    smtp_max_line_length: int = setting(
+        "SMTP_MAX_LINE_LENGTH", "65536", parse_positive,
+        "Longest line (octets, CRLF included) accepted in DATA; longer gets 500.")
+    smtp_timeout: int = setting("SMTP_TIMEOUT", "300", parse_positive,
+                                "Seconds an idle SMTP connection is kept.")
+    smtp_data_timeout: int = setting(
+        "SMTP_DATA_TIMEOUT", "600", parse_positive,
+        "Seconds one DATA transfer may take in all; slower is 421 and nothing stored.")
+    smtp_max_connections: int = setting(
+        "SMTP_MAX_CONNECTIONS", "500", parse_positive,
+        "Open SMTP connections per SMTP process; past it new ones get 421.")
+    smtp_max_connections_per_ip: int = setting(
+        "SMTP_MAX_CONNECTIONS_PER_IP", "50", parse_positive,
+        "Open SMTP connections per client IP per SMTP process; past it, 421.")
+    web_workers: int = setting(
+        "WEB_WORKERS", "2", parse_positive,
+        "gunicorn worker processes (scripts/serve); more than one needs a shared limit store.")
+    web_connections: int = setting(
+        "WEB_CONNECTIONS", "4000", parse_positive,
+        "Open HTTP connections one web process serves at once (gevent greenlets).")
+    wait_max_concurrent: int = setting(
+        "WAIT_MAX_CONCURRENT", "3000", parse_positive,
+        "Open waits (wait=) and event streams per web process; past it, 429.")
+    wait_max_per_client: int = setting(
+        "WAIT_MAX_PER_CLIENT", "20", parse_positive,
+        "Open waits and streams per client (API key, else IP) per web process; past it, 429.")
+    public_mailbox_ttl: timedelta = setting(
+        "PUBLIC_MAILBOX_TTL", "1h", parse_duration,
+        "Lifetime of a public mailbox (a number with s, m, h or d).")
+    owned_mailbox_ttl: timedelta = setting(
+        "OWNED_MAILBOX_TTL", "7d", parse_duration,
+        "Lifetime of a mailbox a signed-in user owns (0 for never).")
+    account_token_ttl: timedelta = setting(
+        "ACCOUNT_TOKEN_TTL", "24h", parse_duration,
+        "Lifetime of a JWT a mailbox account gets at sign-in (tempemail, mail.tm doors).")
+    plan_requests: int = setting(
+        "PLAN_REQUESTS", "50000", parse_count,
+        "Default plan: API requests a user's keys may make per calendar month (UTC).")
+    plan_mailboxes: int = setting("PLAN_MAILBOXES", "100", parse_count,
+                                  "Default plan: mailboxes a user may own at once.")
+    plan_storage: int = setting(
+        "PLAN_STORAGE", "100MiB", parse_size,
+        "Default plan: bytes of mail a user's mailboxes may hold (refused past it, 552).")
+    plan_domain_types: tuple[str, ...] = setting(
+        "PLAN_DOMAIN_TYPES", "free", parse_domain_types,
+        "Default plan: comma-separated domain types (free, premium, custom) users may use.")
+    proxy_count: int = setting(
+        "PROXY_COUNT", "0", parse_count,
+        "Reverse proxies in front of the web app whose X-Forwarded-* headers to trust.")
+    mailbox_quota: int = setting(
+        "MAILBOX_QUOTA", "100MiB", parse_size,
+        "Stored bytes a mailbox may hold (0 for no limit); more is refused at SMTP time.")
+    max_message_size: int = setting("MAX_MESSAGE_SIZE", "10MiB", parse_size,
+                                    "Largest message accepted over SMTP (SIZE).")
+    purge_interval: timedelta = setting(
+        "PURGE_INTERVAL", "60s", parse_duration,
+        "How often the SMTP sidecar purges expired mailboxes.")
+    poll_interval: timedelta = setting("POLL_INTERVAL", "3s", parse_duration,
+                                       "How often an open browser inbox asks for new mail.")
+    ratelimit_storage_uri: str = setting(
+        "RATELIMIT_STORAGE_URI", "memory://", parse_storage_uri,
+        "Where limits and request counts live: memory:// for one web process, redis://… "
+        "(scripts/serve starts a private Redis) for several.")
+    ratelimit_default: str = setting(
+        "RATELIMIT_DEFAULT", "600 per minute", parse_limit,
+        "Requests one client IP may make to any route (Flask-Limiter notation).")
+    webhooks_allow_private: bool = setting(
+        "WEBHOOKS_ALLOW_PRIVATE", "0", parse_flag,
+        "1 lets webhooks reach loopback and private addresses (a developer's laptop).")
+    webhook_timeout: timedelta = setting(
+        "WEBHOOK_TIMEOUT", "10s", parse_duration,
+        "Longest one webhook delivery may take in all, connect to last byte.")
+    webhook_concurrency: int = setting(
+        "WEBHOOK_CONCURRENCY", "8", parse_positive,
+        "Webhook deliveries sent at once (at most 2 to any one host).")
+    web_host: str = setting("WEB_HOST", "127.0.0.1", str,
+                            "Address gunicorn listens on (scripts/serve).")
+    web_port: int = setting("WEB_PORT", "8000", parse_port,
+                            "Port gunicorn listens on (scripts/serve).")
     instance_path: Path = field(default=DEFAULT_INSTANCE)
 
     @property
@@ -135,48 +163,24 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] = os.environ,
                  instance_path: Path = DEFAULT_INSTANCE) -> Settings:
         """Parse and validate the environment; a bad value raises ConfigError naming it."""
-
-        def read(name: str, parse: Callable[[str], object], default: str) -> object:
-            raw = environ.get(name, "").strip() or default
+        values: dict[str, Any] = {"instance_path": instance_path}
+        derived = {"DATABASE_URL": (_database_url(instance_path),
+                                    lambda: _default_database_url(instance_path)),
+                   "SECRET_KEY": (parse_secret, lambda: _stored_secret(instance_path))}
+        for variable in variables():
+            name = variable.metadata["env"]
+            raw = environ.get(name, "").strip()
+            parse, make_default = derived.get(name, (variable.metadata["parse"], None))
+            if not raw:
+                if make_default is not None:
+                    values[variable.name] = make_default()
+                    continue
+                raw = variable.metadata["default"]
             try:
-                return parse(raw)
+                values[variable.name] = parse(raw)
             except ValueError as exc:
                 raise ConfigError(f"{name}={raw!r} is not valid: {exc}") from None
-
-        return cls(
-            database_url=str(read("DATABASE_URL", _database_url(instance_path),
-                                  _default_database_url(instance_path))),
-            secret_key=str(read("SECRET_KEY", parse_secret, _stored_secret(instance_path))),
-            mail_domains=read("MAIL_DOMAINS", parse_domains, "mayfly.test"),  # type: ignore[arg-type]
-            smtp_host=str(read("SMTP_HOST", str, "127.0.0.1")),
-            smtp_port=read("SMTP_PORT", parse_port, "2525"),  # type: ignore[arg-type]
-            smtp_hostname=str(read("SMTP_HOSTNAME", str, "mayfly.test")),
-            smtp_processes=read("SMTP_PROCESSES", parse_processes, "auto"),  # type: ignore[arg-type]
-            smtp_max_recipients=read("SMTP_MAX_RECIPIENTS", parse_positive, "100"),  # type: ignore[arg-type]
-            smtp_max_line_length=read("SMTP_MAX_LINE_LENGTH", parse_positive, "65536"),  # type: ignore[arg-type]
-            smtp_timeout=read("SMTP_TIMEOUT", parse_positive, "300"),  # type: ignore[arg-type]
-            smtp_data_timeout=read("SMTP_DATA_TIMEOUT", parse_positive, "600"),  # type: ignore[arg-type]
-            smtp_max_connections=read("SMTP_MAX_CONNECTIONS", parse_positive, "500"),  # type: ignore[arg-type]
-            smtp_max_connections_per_ip=read(  # type: ignore[arg-type]
-                "SMTP_MAX_CONNECTIONS_PER_IP", parse_positive, "50"),
-            wait_max_concurrent=read("WAIT_MAX_CONCURRENT", parse_positive, "6"),  # type: ignore[arg-type]
-            public_mailbox_ttl=read("PUBLIC_MAILBOX_TTL", parse_duration, "1h"),  # type: ignore[arg-type]
-            owned_mailbox_ttl=read("OWNED_MAILBOX_TTL", parse_duration, "7d"),  # type: ignore[arg-type]
-            plan_requests=read("PLAN_REQUESTS", parse_count, "50000"),  # type: ignore[arg-type]
-            plan_mailboxes=read("PLAN_MAILBOXES", parse_count, "100"),  # type: ignore[arg-type]
-            plan_storage=read("PLAN_STORAGE", parse_size, "100MiB"),  # type: ignore[arg-type]
-            plan_domain_types=read("PLAN_DOMAIN_TYPES", parse_domain_types, "free"),  # type: ignore[arg-type]
-            proxy_count=read("PROXY_COUNT", parse_count, "0"),  # type: ignore[arg-type]
-            mailbox_quota=read("MAILBOX_QUOTA", parse_size, "100MiB"),  # type: ignore[arg-type]
-            max_message_size=read("MAX_MESSAGE_SIZE", parse_size, "10MiB"),  # type: ignore[arg-type]
-            purge_interval=read("PURGE_INTERVAL", parse_duration, "60s"),  # type: ignore[arg-type]
-            poll_interval=read("POLL_INTERVAL", parse_duration, "3s"),  # type: ignore[arg-type]
-            ratelimit_storage_uri=str(read("RATELIMIT_STORAGE_URI", _storage_uri, "memory://")),
-            ratelimit_default=str(read("RATELIMIT_DEFAULT", parse_limit, "600 per minute")),
-            web_host=str(read("WEB_HOST", str, "127.0.0.1")),
-            web_port=read("WEB_PORT", parse_port, "8000"),  # type: ignore[arg-type]
-            instance_path=instance_path,
-        )
+        return cls(**values)
 
     def flask_config(self) -> dict[str, object]:
         """The subset Flask and its extensions read."""
@@ -191,6 +195,19 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "MAYFLY": self,
         }
+
+
+def variables() -> list[dataclasses.Field[Any]]:
+    """The fields of Settings that are environment variables, in the README's order."""
+    return [f for f in dataclasses.fields(Settings) if "env" in f.metadata]
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{f.metadata['env']}` | `{f.metadata['default']}` | {f.metadata['help']} |"
+             for f in variables()]
+    return "\n".join(rows)
 
 
 def _default_database_url(instance_path: Path) -> str:
@@ -211,12 +228,6 @@ def _database_url(instance_path: Path) -> Callable[[str], str]:
         return text
 
     return parse
-
-
-def _storage_uri(text: str) -> str:
-    if not text.startswith(("memory://", "redis://", "rediss://", "redis+sentinel://")):
-        raise ValueError("expected memory:// or redis://host:port")
-    return text
 
 
 def _engine_options(url: str) -> dict[str, object]:

@@ -100,3 +100,21 @@ def parse_domain_types(text: str) -> tuple[str, ...]:
 def parse_limit(text: str) -> str:
     parse_many(text)  # raises ValueError on nonsense
     return text
+
+
+def parse_flag(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected 1 or 0")
+
+
+STORAGE_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://", "redis+sentinel://")
+
+
+def parse_storage_uri(text: str) -> str:
+    if not text.startswith(STORAGE_SCHEMES):
+        raise ValueError("expected memory://, redis://host:port or redis+unix:///path")
+    return text

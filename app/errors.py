@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import dialects
+from app import dialects, limits
 from app.api.errors import render_error as render_api_error
 from app.extensions import db
 
@@ -39,4 +39,5 @@ def _render(status: int, description: str) -> Response | tuple[str, int]:
         # Unmatched URLs and wrong methods get the dialect's own envelope and words.
         return dialect_renderer(status, None if status in (404, 405, 429) else description)
     template = _PAGES.get(status, "errors/error.html")
-    return render_template(template, status=status, description=description), status
+    extra = {"retry_words": limits.in_words(limits.retry_after())} if status == 429 else {}
+    return render_template(template, status=status, description=description, **extra), status

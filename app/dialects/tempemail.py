@@ -1,11 +1,14 @@
 """tempemail, seed 003: `/compat/tempemail/api/…`, `Authorization: Bearer <JWT>`.
 
-Each account is one protected mailbox with a password; its JWT (HS256, SECRET_KEY,
-payload {"iat", "id"}) opens it. Every answer is {"code", "message", "data"} with `code`
+Each account is one protected mailbox with a password; its JWT (HS256, SECRET_KEY, claims
+{"iat", "exp", "id", "key"}) opens it. Every answer is {"code", "message", "data"} with `code`
 equal to the HTTP status; errors carry "data": null. Choices where the seed and
 API-DIALECTS.md are silent:
 - Registration refusals (bad address, short password, unknown domain, reserved or taken
   address) are 400, the seed's "invalid parameters"; passwords need 6 characters.
+- JWTs carry `exp` and live ACCOUNT_TOKEN_TTL (24 hours); `POST /token` gives a new one.
+  Password attempts on one account are limited (5 per 15 minutes from one client, 100 an
+  hour from anywhere) and counted before the check: past it, 429 with Retry-After.
 - Accounts live OWNED_MAILBOX_TTL, like other mailboxes that someone signed up for.
 - `to` in a message is the account's address; `summary` is the first 200 characters of text.
 - `/messages/{id}/read` answers `data: {"id", "isRead": true}`; deletions answer `data: null`.
@@ -25,11 +28,13 @@ from werkzeug.http import HTTP_STATUS_CODES
 from app.dialects._common import raw_text
 from app.downloads import attachment_response
 from app.extensions import limiter
+from app.limits import charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
 from app.services import accounts, domains, messages
 from app.services.access import Principal
 from app.services.context import settings
 from app.services.errors import Forbidden, InvalidInput, MayflyError, NotFound, Unauthorized
+from app.services.ids import parse_id
 
 bp = Blueprint("tempemail", __name__, url_prefix="/compat/tempemail/api")
 QUOTA_FIELD = "quota"
@@ -105,7 +110,9 @@ def account_create() -> Response:
 def token_create() -> Response:
     """Log in: a new JWT for the account."""
     email, password = _credentials()
+    charge_password_attempt("tempemail", email)  # before the check: guesses are limited
     mailbox = accounts.authenticate(email, password)
+    forget_password_attempts("tempemail", email)
     return envelope({"id": str(mailbox.id), "email": mailbox.address,
                      "token": accounts.issue_token(mailbox)})
 
@@ -149,9 +156,10 @@ def messages_list() -> Response:
 
 
 def _message(message_id: str, bodies: bool = True) -> Message:
-    if not message_id.isdigit():
+    public_id = parse_id(message_id)
+    if public_id is None:
         raise NotFound("Message not found.")
-    return messages.get_message_in(_account().address, int(message_id), _principal(),
+    return messages.get_message_in(_account().address, public_id, _principal(),
                                    bodies=bodies)
 
 

@@ -4,10 +4,11 @@ from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.domain import Domain
 from app.models.mailbox import Mailbox
+from app.models.mailbox_account import MailboxAccount
 from app.models.message import Attachment, Message
 from app.models.usage import UsageDay
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
-__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "Message", "UsageDay", "User",
-           "Webhook", "WebhookDelivery"]
+__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "MailboxAccount", "Message",
+           "UsageDay", "User", "Webhook", "WebhookDelivery"]

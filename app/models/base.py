@@ -39,3 +39,9 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Every table with a generated id passes this: on SQLite, AUTOINCREMENT makes ids strictly
+# increasing and never reused after a delete (PostgreSQL's sequences never reuse either), so
+# an id kept in a cookie, a token or a log can never come to name somebody else's row.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}

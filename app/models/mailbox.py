@@ -7,12 +7,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 from app.models.domain import Domain
 
 
 class Mailbox(Base):
     __tablename__ = "mailboxes"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(sa.String(320), unique=True)
@@ -28,9 +29,5 @@ class Mailbox(Base):
     # None: never expires. Indexed so the purge finds what expired without a scan.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     used_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-    # A mailbox that is also an account (tempemail): it signs in with a password.
-    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    # An admin can disable an account: its sign-ins and tokens are refused (403).
-    disabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     domain: Mapped[Domain] = relationship(lazy="joined")

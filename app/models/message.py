@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from app.models.base import Base, UTCDateTime, utcnow
+from app.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -18,6 +18,7 @@ class Message(Base):
     __table_args__ = (
         # "A mailbox's messages, newest first, by cursor" walks this index backwards.
         sa.Index("ix_messages_mailbox_id_id", "mailbox_id", "id"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -50,6 +51,7 @@ class Message(Base):
 
 class Attachment(Base):
     __tablename__ = "attachments"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # Unguessable: some doors hand out download links that need no other credential.

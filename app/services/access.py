@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from app.mail.addresses import is_reserved
+from app.services.secrets import grant_proof
 
 
 class MailboxFields(Protocol):
@@ -15,6 +16,7 @@ class MailboxFields(Protocol):
     local_part: str
     protected: bool
     owner_id: int | None
+    token_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,12 @@ class Principal:
     """A caller: a user, holders of mailbox tokens, or nobody in particular."""
 
     user_id: int | None = None
+    # Mailboxes a credential of this very request opened (a token, a JWT).
     mailbox_ids: frozenset[int] = frozenset()
+    # Mailboxes a browser session unlocked earlier: (id, proof of the token it was opened
+    # with). The proof dies with the mailbox and with its token, so a kept grant never
+    # opens another mailbox, nor this one after its token was replaced.
+    grants: frozenset[tuple[int, str]] = frozenset()
     is_admin: bool = False
     # Public doors (1secmail, tempmail-php) never see a protected mailbox, even with a token.
     public_door: bool = False
@@ -41,5 +48,9 @@ def can_read(principal: Principal, mailbox: MailboxFields) -> bool:
         return True
     if principal.public_door:
         return False
-    return mailbox.id in principal.mailbox_ids or (
-        principal.user_id is not None and mailbox.owner_id == principal.user_id)
+    if principal.user_id is not None and mailbox.owner_id == principal.user_id:
+        return True
+    if mailbox.id in principal.mailbox_ids:
+        return True
+    return mailbox.token_hash is not None and (
+        (mailbox.id, grant_proof(mailbox.token_hash)) in principal.grants)

@@ -1,105 +1,132 @@
-"""Mailboxes that are accounts: an address and a password, signed in with a JWT (tempemail).
+"""Mailbox accounts: an address and a password, signed in with a JWT (tempemail, mail.tm).
 
-The JWT is HS256 with the server's SECRET_KEY; its payload is {"iat", "id"} with the
-mailbox id. A token is refused once its mailbox is gone, and a token issued before the
-mailbox was created is refused too, so an id the store reuses never reopens to old tokens.
+The JWT is HS256 under SECRET_KEY with the claims {"iat", "exp", "id", "key"}: the mailbox
+id and the account's random token key. A token is refused after ACCOUNT_TOKEN_TTL, once its
+account is gone, or when its key is not the account's current one, so a token can never
+open an account created later, whatever id or second that account gets.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hmac
 
 import jwt
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.mail import addresses
-from app.models import Mailbox
+from app.models import Mailbox, MailboxAccount
 from app.models.base import utcnow
 from app.services import domains, mailboxes
+from app.services.context import settings
 from app.services.errors import (
+    AddressTaken,
     Forbidden,
     InvalidInput,
     ReservedAddress,
     Unauthorized,
     UnknownDomain,
 )
+from app.services.ids import MAX_ROW_ID, parse_id
 
 MIN_PASSWORD = 6
+MAX_PASSWORD = 1024
 ALGORITHM = "HS256"
+# Checked when the address is unknown, so an unknown account costs what a wrong password does.
+_DUMMY_HASH = generate_password_hash("mayfly-timing-equalizer")
 
 
-def register(email: str, password: str) -> Mailbox:
-    """A new account mailbox: protected, living OWNED_MAILBOX_TTL."""
+def register(email: str, password: str, *, min_password: int = MIN_PASSWORD) -> Mailbox:
+    """A new account mailbox, protected, living OWNED_MAILBOX_TTL; one transaction."""
     try:
         local, domain = addresses.split(email)
     except addresses.InvalidAddress:
         raise InvalidInput("Invalid email format.") from None
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"The password needs at least {MIN_PASSWORD} characters.")
+    if not min_password <= len(password) <= MAX_PASSWORD:
+        raise InvalidInput(f"The password needs at least {min_password} characters.")
     if domains.find_active(domain) is None:
         raise UnknownDomain("That domain is not available.")
     if addresses.is_reserved(local):
         raise ReservedAddress()
-    created = mailboxes.create_mailbox(local, domain, protected=True, long_lived=True)
-    mailbox = created.mailbox
-    mailbox.token_hash = None  # an account opens with its password and JWTs, not a token
-    mailbox.password_hash = generate_password_hash(password)
-    db.session.commit()
+    mailbox = mailboxes.new_account_mailbox(local, domain)
+    db.session.add(MailboxAccount(mailbox_id=mailbox.id,
+                                  password_hash=generate_password_hash(password)))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AddressTaken() from None
     return mailbox
 
 
+def _account_row(address: str) -> tuple[Mailbox, MailboxAccount] | None:
+    row = db.session.execute(
+        sa.select(Mailbox, MailboxAccount).join(MailboxAccount)
+        .where(Mailbox.address == addresses.normalize(address))).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def authenticate(email: str, password: str) -> Mailbox:
-    """The account for this email and password; Unauthorized or Forbidden (disabled)."""
-    mailbox = db.session.execute(
-        sa.select(Mailbox).filter_by(address=addresses.normalize(email))).scalar_one_or_none()
-    if mailbox is None or mailbox.password_hash is None or not mailboxes.exists(mailbox.address):
+    """The account for this email and password; Unauthorized or Forbidden (disabled).
+
+    An unknown or expired account checks a dummy hash, so it costs what a wrong password does.
+    """
+    found = _account_row(email) if isinstance(email, str) else None
+    if found is None or not mailboxes.is_live(found[0]):
+        check_password_hash(_DUMMY_HASH, password)
         raise Unauthorized("Invalid credentials.")
-    if not check_password_hash(mailbox.password_hash, password):
+    mailbox, account = found
+    if not check_password_hash(account.password_hash, password):
         raise Unauthorized("Invalid credentials.")
-    if mailbox.disabled:
+    if account.disabled:
         raise Forbidden("This account is disabled.")
     return mailbox
 
 
 def issue_token(mailbox: Mailbox) -> str:
-    payload = {"iat": int(utcnow().timestamp()), "id": str(mailbox.id)}
+    account = db.session.get(MailboxAccount, mailbox.id)
+    if account is None:
+        raise Unauthorized("Invalid token.")
+    now = utcnow()
+    payload = {"iat": int(now.timestamp()), "exp": now + settings().account_token_ttl,
+               "id": str(mailbox.id), "key": account.token_key}
     return jwt.encode(payload, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
 
 
 def from_token(token: str) -> Mailbox:
-    """The live account a JWT opens; Unauthorized (bad, forged, revoked) or Forbidden."""
+    """The live account a JWT opens; Unauthorized (bad, forged, expired, revoked) or
+    Forbidden (disabled)."""
     try:
         payload = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM],
-                             options={"require": ["iat", "id"]})
-        mailbox_id = int(payload["id"])
-        issued = datetime.fromtimestamp(int(payload["iat"]), UTC)
-    except (jwt.PyJWTError, ValueError, TypeError):
+                             options={"require": ["iat", "exp", "id", "key"]})
+    except jwt.PyJWTError:
         raise Unauthorized("Invalid token.") from None
-    mailbox = db.session.get(Mailbox, mailbox_id)
-    if (mailbox is None or mailbox.password_hash is None
-            or issued < mailbox.created_at.replace(microsecond=0)
-            or not mailboxes.exists(mailbox.address)):
+    mailbox_id = parse_id(str(payload["id"]), MAX_ROW_ID)
+    row = None if mailbox_id is None else db.session.execute(
+        sa.select(Mailbox, MailboxAccount).join(MailboxAccount)
+        .where(Mailbox.id == mailbox_id)).one_or_none()
+    if row is None or not mailboxes.is_live(row[0]) or not hmac.compare_digest(
+            row[1].token_key.encode(), str(payload["key"]).encode()):
         raise Unauthorized("Invalid token.")
-    if mailbox.disabled:
+    if row[1].disabled:
         raise Forbidden("This account is disabled.")
-    return mailbox
+    return row[0]
 
 
 def delete(mailbox: Mailbox) -> None:
-    """The account and all its messages are gone."""
+    """The account and all its messages are gone; its tokens die with it."""
     mailboxes.delete_ids([mailbox.id])
+    db.session.commit()
 
 
 def set_disabled(address: str, disabled: bool) -> Mailbox:
     """Disable or enable an account (admins)."""
-    mailbox = db.session.execute(
-        sa.select(Mailbox).filter_by(address=addresses.normalize(address))).scalar_one_or_none()
-    if mailbox is None:
-        raise InvalidInput(f"No mailbox {address!r}.")
-    mailbox.disabled = disabled
+    found = _account_row(address)
+    if found is None:
+        raise InvalidInput(f"No account {address!r}.")
+    found[1].disabled = disabled
     db.session.commit()
-    return mailbox
-
+    return found[0]

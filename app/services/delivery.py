@@ -17,8 +17,7 @@ from app.extensions import db
 from app.mail import addresses, mime
 from app.models import Attachment, Domain, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import changes, quota, webhooks
-from app.services.context import settings
+from app.services import changes, mailbox_policy, quota, webhooks
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
 
@@ -56,13 +55,12 @@ def check_recipient(address: str) -> Verdict:
         _RECIPIENT_QUERY, {"address": addresses.normalize(address), "domain": domain}).first()
     if row is None:
         return Verdict.UNKNOWN_DOMAIN
-    _, used, expires_at, owner_id = row
+    _, used, _, owner_id = row
     if used is None:
         return Verdict.ACCEPT  # nobody created it: the first message will
-    if expires_at is not None and expires_at <= utcnow():
+    if not mailbox_policy.is_live(row):
         return Verdict.EXPIRED
-    limit = settings().mailbox_quota
-    if limit and used >= limit:
+    if mailbox_policy.is_full(used):
         return Verdict.FULL
     owner = db.session.get(User, owner_id) if owner_id else None
     if owner is not None and not quota.has_room(owner, 1):
@@ -141,8 +139,7 @@ class _Batch:
         return self.mailboxes[address]
 
     def check_room(self, mailbox_id: int, size: int, address: str) -> None:
-        limit = settings().mailbox_quota
-        if limit and self.used[mailbox_id] + size > limit:
+        if not mailbox_policy.has_room(self.used[mailbox_id], size):
             raise QuotaExceeded(f"{address} has no room for {size} more bytes.")
         owner_id = self.owner[mailbox_id]
         if owner_id is not None:
@@ -220,11 +217,10 @@ def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
     domain_id = domain_ids[domain]
     if domain_id is None:
         raise UnknownDomain()
-    reserved = addresses.is_reserved(local)
-    expires = None if reserved else utcnow() + settings().public_mailbox_ttl
-    return db.session.connection().execute(sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(
-        address=address, local_part=local, domain_id=domain_id, protected=reserved,
-        expires_at=expires, used_bytes=0, created_at=utcnow(), disabled=False)).scalar_one()
+    lifetime = mailbox_policy.lifetime_of(owner_id=None, is_account=False, local_part=local)
+    row = mailbox_policy.new_row(local, domain, domain_id, lifetime=lifetime)
+    return db.session.connection().execute(
+        sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(**row)).scalar_one()
 
 
 def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],

@@ -1,21 +1,24 @@
-"""Mailboxes: create, find, extend, delete, and purge what has expired."""
+"""Mailboxes: create, find, extend, rename, delete, and purge what has expired.
+
+Whether a mailbox is live, when it expires and what its row holds is decided by
+`mailbox_policy`; who may read it by `access`. This module does the work.
+"""
 
 from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses
-from app.models import Attachment, Mailbox, Message, User
+from app.models import Attachment, Domain, Mailbox, MailboxAccount, Message, User
 from app.models.base import utcnow
-from app.services import domains, quota
+from app.services import domains, mailbox_policy, quota
 from app.services.access import Principal, can_read
-from app.services.context import settings
 from app.services.errors import (
     AddressTaken,
     InvalidInput,
@@ -24,9 +27,12 @@ from app.services.errors import (
     ReservedAddress,
     UnknownDomain,
 )
-from app.services.secrets import hash_token, new_mailbox_token
+from app.services.mailbox_policy import Lifetime
+from app.services.secrets import grant_proof, hash_token, new_mailbox_token
 
 PURGE_BATCH = 500
+is_live = mailbox_policy.is_live
+time_left = mailbox_policy.time_left
 
 
 @dataclass(frozen=True)
@@ -37,30 +43,66 @@ class CreatedMailbox:
 
 def create_mailbox(local: str | None = None, domain: str | None = None, *,
                    protected: bool = False, owner_id: int | None = None,
-                   style: str = "mbx",
-                   long_lived: bool = False) -> CreatedMailbox:
+                   style: str = "mbx") -> CreatedMailbox:
     """A new mailbox at a chosen or random address; raises Invalid, Reserved, Taken, PlanLimit.
 
     A mailbox with an owner is protected (only the owner reads it) and lives
     OWNED_MAILBOX_TTL; the owner's plan decides how many they may have and on which domains.
+    A mailbox asked to be protected gets a token (`style` "mbx" or "hex40"), shown once.
     """
-    domain_row = domains.find_active(domain or domains.default_name())
-    if domain_row is None:
-        raise UnknownDomain()
+    domain_row = _active_domain(domain or domains.default_name())
     if owner_id is not None:
         owner = db.session.get(User, owner_id)
         if owner is None:
             raise MailboxNotFound()
         quota.check_new_mailbox(owner, domain_row)
-    options = _Options(protected, owner_id, style, long_lived or owner_id is not None)
-    if local is None:
-        return _create_random(domain_row.name, domain_row.id, options)
+    token = new_mailbox_token(style) if protected else None
+    lifetime = Lifetime.KEPT if owner_id is not None else Lifetime.PUBLIC
+    for local_part in _candidates(local):
+        if local is not None:
+            _free_or_taken(f"{local_part}@{domain_row.name}")
+        elif _find(f"{local_part}@{domain_row.name}") is not None:
+            continue
+        mailbox = Mailbox(**mailbox_policy.new_row(
+            local_part, domain_row.name, domain_row.id, lifetime=lifetime, owner_id=owner_id,
+            token_hash=hash_token(token) if token else None, protected=protected))
+        db.session.add(mailbox)
+        try:
+            db.session.commit()
+        except IntegrityError:  # a concurrent request or delivery took the address
+            db.session.rollback()
+            continue
+        return CreatedMailbox(mailbox, token)
+    if local is not None:
+        raise AddressTaken()
+    raise AddressTaken("Could not find a free random address; try again.")
+
+
+def _candidates(local: str | None) -> list[str]:
+    """The chosen local part once, or a few random ones."""
+    if local is not None:
+        return [_checked_local(local)]
+    return [addresses.random_local_part() for _ in range(8)]
+
+
+def new_account_mailbox(local: str, domain: str) -> Mailbox:
+    """An account's mailbox, added to the session but not committed: the caller adds the
+    account row and commits both at once."""
+    domain_row = _active_domain(domain)
     local = _checked_local(local)
     _free_or_taken(f"{local}@{domain_row.name}")
-    created = _insert(local, domain_row.name, domain_row.id, options)
-    if created is None:
-        raise AddressTaken()
-    return created
+    mailbox = Mailbox(**mailbox_policy.new_row(local, domain_row.name, domain_row.id,
+                                               lifetime=Lifetime.KEPT, protected=True))
+    db.session.add(mailbox)
+    db.session.flush()
+    return mailbox
+
+
+def _active_domain(name: str) -> Domain:
+    domain_row = domains.find_active(name)
+    if domain_row is None:
+        raise UnknownDomain()
+    return domain_row
 
 
 def _checked_local(local: str) -> str:
@@ -78,52 +120,9 @@ def _free_or_taken(address: str) -> None:
     """AddressTaken if a live mailbox has the address; an expired one gives way."""
     existing = _find(address)
     if existing is not None:
-        if not _is_expired(existing):
+        if is_live(existing):
             raise AddressTaken()
         delete_ids([existing.id])
-
-
-@dataclass(frozen=True)
-class _Options:
-    protected: bool
-    owner_id: int | None
-    style: str  # how its token looks: "mbx" or "hex40"
-    long_lived: bool
-
-
-def _create_random(domain: str, domain_id: int, options: _Options) -> CreatedMailbox:
-    for _ in range(8):
-        local = addresses.random_local_part()
-        if _find(f"{local}@{domain}") is None:
-            created = _insert(local, domain, domain_id, options)
-            if created is not None:
-                return created
-    raise AddressTaken("Could not find a free random address; try again.")
-
-
-def _insert(local: str, domain: str, domain_id: int,
-            options: _Options) -> CreatedMailbox | None:
-    owner_id = options.owner_id
-    token = new_mailbox_token(options.style) if options.protected else None
-    mailbox = Mailbox(
-        address=f"{local}@{domain}", local_part=local, domain_id=domain_id,
-        protected=options.protected or owner_id is not None, owner_id=owner_id,
-        token_hash=hash_token(token) if token else None,
-        expires_at=_new_expiry(owned=options.long_lived))
-    db.session.add(mailbox)
-    try:
-        db.session.commit()
-    except IntegrityError:  # a concurrent request or delivery took the address
-        db.session.rollback()
-        return None
-    return CreatedMailbox(mailbox, token)
-
-
-def _new_expiry(*, owned: bool) -> datetime | None:
-    if owned:
-        ttl = settings().owned_mailbox_ttl
-        return utcnow() + ttl if ttl else None  # OWNED_MAILBOX_TTL=0: never expires
-    return utcnow() + settings().public_mailbox_ttl
 
 
 def _find(address: str) -> Mailbox | None:
@@ -131,21 +130,17 @@ def _find(address: str) -> Mailbox | None:
         sa.select(Mailbox).filter_by(address=addresses.normalize(address))).scalar_one_or_none()
 
 
-def _is_expired(mailbox: Mailbox | sa.Row, now: datetime | None = None) -> bool:
-    return mailbox.expires_at is not None and mailbox.expires_at <= (now or utcnow())
-
-
 def get_mailbox(address: str, principal: Principal) -> Mailbox:
     """A live mailbox the principal may read; anything else looks like it does not exist."""
     mailbox = _find(address)
-    if mailbox is None or _is_expired(mailbox) or not can_read(principal, mailbox):
+    if mailbox is None or not is_live(mailbox) or not can_read(principal, mailbox):
         raise MailboxNotFound()
     return mailbox
 
 
 _ACCESS_QUERY = sa.select(Mailbox.__table__.c.id, Mailbox.__table__.c.local_part,
                           Mailbox.__table__.c.protected, Mailbox.__table__.c.owner_id,
-                          Mailbox.__table__.c.expires_at).where(
+                          Mailbox.__table__.c.expires_at, Mailbox.__table__.c.token_hash).where(
     Mailbox.__table__.c.address == sa.bindparam("address"))
 
 
@@ -153,7 +148,7 @@ def readable_id(address: str, principal: Principal) -> int:
     """get_mailbox's answer as just the id, in one Core query: for lists and polls."""
     row = db.session.connection().execute(
         _ACCESS_QUERY, {"address": addresses.normalize(address)}).one_or_none()
-    if row is None or _is_expired(row) or not can_read(principal, row):
+    if row is None or not is_live(row) or not can_read(principal, row):
         raise MailboxNotFound()
     return row.id
 
@@ -184,8 +179,9 @@ def extend_mailbox(address: str, principal: Principal) -> Mailbox:
     """Push the expiry one lifetime from now."""
     mailbox = get_mailbox(address, principal)
     if mailbox.expires_at is not None:
-        long_lived = mailbox.owner_id is not None or mailbox.password_hash is not None
-        mailbox.expires_at = _new_expiry(owned=long_lived)
+        is_account = db.session.get(MailboxAccount, mailbox.id) is not None
+        mailbox.expires_at = mailbox_policy.expiry(mailbox_policy.lifetime_of(
+            owner_id=mailbox.owner_id, is_account=is_account, local_part=mailbox.local_part))
         db.session.commit()
     return mailbox
 
@@ -204,26 +200,29 @@ def list_owned(user_id: int) -> list[tuple[Mailbox, int]]:
 def delete_mailbox(address: str, principal: Principal) -> None:
     """The mailbox and all its messages are gone."""
     delete_ids([get_mailbox(address, principal).id])
+    db.session.commit()
 
 
-def open_with_token(address: str, token: str) -> int:
-    """The id of a live protected mailbox this token opens; MailboxNotFound otherwise."""
+def open_with_token(address: str, token: str) -> tuple[int, str]:
+    """A browser grant (id, proof) for the live protected mailbox this token opens;
+    MailboxNotFound otherwise. See Principal.grants."""
     mailbox = _find(address)
-    if (mailbox is None or _is_expired(mailbox) or mailbox.token_hash is None
+    if (mailbox is None or not is_live(mailbox) or mailbox.token_hash is None
             or not hmac.compare_digest(mailbox.token_hash, hash_token(token.strip()))):
         raise MailboxNotFound()
-    return mailbox.id
+    return mailbox.id, grant_proof(mailbox.token_hash)
 
 
 def exists(address: str) -> bool:
     """Whether a live mailbox has this address. Only for doors whose contract tells
     "unknown" (404) from "not yours" (403), as developermail's does."""
     mailbox = _find(address)
-    return mailbox is not None and not _is_expired(mailbox)
+    return mailbox is not None and is_live(mailbox)
 
 
 def rotate_token(address: str, principal: Principal, kind: str = "mbx") -> str:
-    """A new token for a protected mailbox; every older one stops working at once."""
+    """A new token for a protected mailbox; every older one (and every browser grant made
+    with one) stops working at once."""
     mailbox = get_mailbox(address, principal)
     token = new_mailbox_token(kind)
     mailbox.token_hash = hash_token(token)
@@ -237,9 +236,7 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
     mailbox = get_mailbox(address, principal)
     if principal.user_id is None or mailbox.owner_id != principal.user_id:
         raise MailboxNotFound()
-    domain_row = domains.find_active(domain)
-    if domain_row is None:
-        raise UnknownDomain()
+    domain_row = _active_domain(domain)
     local = _checked_local(local)
     owner = db.session.get(User, mailbox.owner_id)
     if owner is not None and domain_row.kind not in quota.plan_for(owner).domain_types:
@@ -258,37 +255,36 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
 
 
 def find_id_by_token(token: str) -> int | None:
-    """The mailbox a token opens, if any."""
+    """The mailbox a token opens, if any (an expired one still answers as not found)."""
     return db.session.execute(
         sa.select(Mailbox.id).where(Mailbox.token_hash == hash_token(token))
     ).scalar_one_or_none()
 
 
-def time_left(mailbox: Mailbox) -> timedelta | None:
-    return None if mailbox.expires_at is None else max(mailbox.expires_at - utcnow(),
-                                                       timedelta(0))
-
-
-def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None) -> int:
-    """Delete expired mailboxes with their mail, in short batches so delivery never waits long."""
+def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None,
+                  grace: timedelta = timedelta(0)) -> int:
+    """Delete mailboxes expired more than `grace` ago with their mail, in short batches so
+    delivery never waits long."""
     purged = batches = 0
     while max_batches is None or batches < max_batches:
         ids = db.session.execute(
-            sa.select(Mailbox.id).where(Mailbox.expires_at <= utcnow()).limit(batch_size)
-        ).scalars().all()
+            sa.select(Mailbox.id).where(Mailbox.expires_at <= utcnow() - grace)
+            .limit(batch_size)).scalars().all()
         if not ids:
             break
         delete_ids(list(ids))
+        db.session.commit()
         purged += len(ids)
         batches += 1
     return purged
 
 
 def delete_ids(ids: list[int]) -> None:
+    """Delete these mailboxes and everything in them, in the caller's transaction."""
     # Explicit deletes rather than relying on ON DELETE CASCADE alone: the work is the same
-    # on every engine and each batch is one short transaction.
+    # on every engine.
     message_ids = sa.select(Message.id).where(Message.mailbox_id.in_(ids))
     db.session.execute(sa.delete(Attachment).where(Attachment.message_id.in_(message_ids)))
     db.session.execute(sa.delete(Message).where(Message.mailbox_id.in_(ids)))
+    db.session.execute(sa.delete(MailboxAccount).where(MailboxAccount.mailbox_id.in_(ids)))
     db.session.execute(sa.delete(Mailbox).where(Mailbox.id.in_(ids)))
-    db.session.commit()

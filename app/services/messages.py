@@ -117,7 +117,8 @@ def newest_id(address: str, principal: Principal) -> int | None:
 # One Core round trip, no ORM objects: every open browser tab runs this every few seconds.
 _VERSION_QUERY = (
     sa.select(Mailbox.id, Mailbox.local_part, Mailbox.protected, Mailbox.owner_id,
-              Mailbox.expires_at, sa.func.count(Message.id), sa.func.max(Message.id),
+              Mailbox.token_hash, Mailbox.expires_at,
+              sa.func.count(Message.id), sa.func.max(Message.id),
               sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)))
     .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
     .where(Mailbox.address == sa.bindparam("address"))
@@ -132,7 +133,7 @@ def inbox_version(address: str, principal: Principal) -> str:
     if row is None or (row.expires_at is not None and row.expires_at <= utcnow()) \
             or not can_read(principal, row):
         raise MailboxNotFound()
-    total, newest, unread = row[5:]
+    total, newest, unread = row[6:]
     return f"{total}-{newest or 0}-{unread or 0}"
 
 

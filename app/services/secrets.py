@@ -31,3 +31,9 @@ def new_public_id() -> int:
 
 def new_attachment_id() -> str:
     return secrets.token_urlsafe(18)
+
+
+def grant_proof(token_hash: str) -> str:
+    """What a browser session keeps of a mailbox it unlocked: derived from the token's hash,
+    so it changes when the token does and cannot be turned back into the token."""
+    return hashlib.sha256(b"mayfly-grant:" + token_hash.encode()).hexdigest()[:32]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 import sqlalchemy as sa
@@ -10,8 +11,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ApiKey, Mailbox, UsageDay, User
+from app.models.user import new_session_secret
 from app.services import mailboxes
 from app.services.errors import EmailTaken, InvalidInput, Unauthorized
+from app.services.ids import MAX_ROW_ID, parse_id
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -69,8 +72,23 @@ def change_password(user: User, current: str, new: str) -> None:
         raise Unauthorized("The current password is wrong.")
     _check_password(new)
     user.password_hash = generate_password_hash(new)
-    user.session_version += 1
+    user.session_secret = new_session_secret()
     db.session.commit()
+
+
+def end_sessions(user: User) -> None:
+    """Every signed-in session of the user ends now, on every process (logout)."""
+    user.session_secret = new_session_secret()
+    db.session.commit()
+
+
+def user_for_session(user_id: str, secret: str) -> User | None:
+    """The user a session names, if the session still holds the user's current secret."""
+    row_id = parse_id(user_id, MAX_ROW_ID)
+    user = None if row_id is None else db.session.get(User, row_id)
+    if user is None or not hmac.compare_digest(user.session_secret.encode(), secret.encode()):
+        return None
+    return user
 
 
 def delete_user(user: User) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
-from flask_login import login_required, logout_user
+from flask import redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter, login_manager
-from app.limits import LOGIN_ACCOUNT_FAILURES, LOGIN_IP_LIMIT, SIGNUP_LIMIT
+from app.limits import (
+    LOGIN_IP_LIMIT,
+    SIGNUP_LIMIT,
+    charge_password_attempt,
+    forget_password_attempts,
+)
 from app.services import users
 from app.services.errors import MayflyError
 from app.web import bp, visitor
@@ -19,16 +24,11 @@ login_manager.login_message = "Log in to see that page."
 
 @login_manager.user_loader
 def load_user(session_id: str) -> visitor.SessionUser | None:
-    user_id, _, version = session_id.partition(":")
-    user = users.get_user(int(user_id)) if user_id.isdigit() else None
-    # A password change bumps the version: sessions issued before it end here.
-    if user is None or str(user.session_version) != version:
-        return None
-    return visitor.SessionUser(user)
-
-
-def _account_key() -> str:
-    return "login:" + request.form.get("email", "").strip().lower()
+    # "<user id>:<session secret>": logout, a password change or deletion replaces or removes
+    # the secret, so every cookie issued before stops working on every process.
+    user_id, _, secret = session_id.partition(":")
+    user = users.user_for_session(user_id, secret)
+    return None if user is None else visitor.SessionUser(user)
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -49,16 +49,17 @@ def signup() -> str | BaseResponse | tuple[str, int]:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_IP_LIMIT, methods=["POST"])
-@limiter.limit(LOGIN_ACCOUNT_FAILURES, methods=["POST"], key_func=_account_key,
-               deduct_when=lambda response: response.status_code == 401)
 def login() -> str | BaseResponse | tuple[str, int]:
     """Sign in; a wrong email or password is one message, never which of the two."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data or "", form.password.data or "")
+        email = form.email.data or ""
+        charge_password_attempt("web", email)
+        user = users.authenticate(email, form.password.data or "")
         if user is None:
             form.password.errors = ["Wrong email or password."]
             return render_template("auth/login.html", form=form), 401
+        forget_password_attempts("web", email)
         visitor.sign_in(user)
         return redirect(url_for("web.dashboard"), 303)
     return render_template("auth/login.html", form=form)
@@ -67,7 +68,8 @@ def login() -> str | BaseResponse | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> BaseResponse:
-    """Sign out and forget the session."""
+    """Sign out: this session, and every other one of the account, ends server-side."""
+    users.end_sessions(current_user.user)
     logout_user()
     session.clear()
     return redirect(url_for("web.home"), 303)

@@ -1,6 +1,7 @@
 """What the browser session remembers: the visitor's address, recent ones, unlocked mailboxes.
 
-The session cookie is signed, so a visitor cannot forge the ids of mailboxes they unlocked.
+The session cookie is signed, so a visitor cannot forge a grant; each grant also carries a
+proof derived from the mailbox's token, so it dies with that mailbox and with that token.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def principal() -> Principal:
     user = current_user if current_user.is_authenticated else None
     return Principal(user_id=user.id if user else None,
                      is_admin=bool(user and user.is_admin),
-                     mailbox_ids=frozenset(session.get("unlocked", [])))
+                     grants=frozenset(_grants()))
 
 
 def current_address() -> str | None:
@@ -37,14 +38,22 @@ def recent() -> list[str]:
     return list(session.get("recent", []))
 
 
-def unlock(mailbox_id: int) -> None:
-    unlocked = set(session.get("unlocked", []))
-    unlocked.add(mailbox_id)
-    session["unlocked"] = sorted(unlocked)[-32:]
+MAX_GRANTS = 32
+
+
+def _grants() -> list[tuple[int, str]]:
+    kept = session.get("grants", [])
+    return [(int(g[0]), str(g[1])) for g in kept if isinstance(g, list) and len(g) == 2]
+
+
+def unlock(grant: tuple[int, str]) -> None:
+    """Keep a grant from mailboxes.open_with_token for the rest of this browser session."""
+    kept = [g for g in _grants() if g != grant]
+    session["grants"] = [list(g) for g in [*kept, grant][-MAX_GRANTS:]]
 
 
 class SessionUser:
-    """What Flask-Login keeps: the user id and the password generation it was issued under."""
+    """What Flask-Login keeps: the user id and the user's current session secret."""
 
     def __init__(self, user: User) -> None:
         self.user = user
@@ -57,7 +66,7 @@ class SessionUser:
     is_anonymous = False
 
     def get_id(self) -> str:
-        return f"{self.user.id}:{self.user.session_version}"
+        return f"{self.user.id}:{self.user.session_secret}"
 
 
 def sign_in(user: User) -> None:

@@ -36,7 +36,8 @@ def test_register_and_login(client, account, app):
     assert account["name"] == "me@mayfly.test"
     assert account["quota"] == 104857600 and account["used"] == 0
     payload = jwt.decode(account["token"], app.config["SECRET_KEY"], algorithms=["HS256"])
-    assert set(payload) == {"iat", "id"} and payload["id"] == account["id"]
+    assert set(payload) == {"iat", "exp", "id", "key"} and payload["id"] == account["id"]
+    assert payload["exp"] - payload["iat"] == 24 * 3600  # ACCOUNT_TOKEN_TTL
     token = client.post(f"{BASE}/token", json={"email": "me@mayfly.test",
                                                "password": "securePassword123"})
     assert_shape(token.json, envelope_of({"id": str, "email": str, "token": str}))
