@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(settings: Settings | None = None) -> Flask:
     """Build a Mayfly app: configuration, extensions, doors, error pages, headers, commands."""
-    from app import cli, dialects, errors, extensions, limits, security
+    from app import cli, dialects, extensions
     from app.api import bp as api_bp
+    from app.api.errors import render_error as render_api_error
+    from app.http import errors, limits, security_headers
     from app.web import register as register_web
 
     settings = settings or Settings.from_env()
@@ -27,10 +29,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
     extensions.csrf.exempt(api_bp)
     app.register_blueprint(api_bp)
+    errors.register_renderer("/api", render_api_error)  # every /api/... URL answers JSON
     register_web(app)
     dialects.register(app)
     errors.register(app)
-    security.register(app)
+    security_headers.register(app)
     limits.register(app)
     cli.register(app)
     return app

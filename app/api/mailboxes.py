@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from flask import Response, jsonify, request, url_for
 from werkzeug.exceptions import TooManyRequests
 
-from app import streams
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
-from app.limits import CREATE_LIMIT
+from app.http import streams
+from app.http.limits import CREATE_LIMIT
 from app.services import mailboxes, messages
 
 

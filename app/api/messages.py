@@ -7,7 +7,7 @@ from flask import Response, jsonify
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import message_full, message_summary
-from app.downloads import attachment_response, raw_response
+from app.http.downloads import attachment_response, raw_response
 from app.services import messages
 from app.services.errors import InvalidInput
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Response
 
-from app import request_quota
 from app.api import bp
 from app.api.auth import current_principal, current_user
+from app.http import request_quota
 
 
 @bp.before_request

@@ -12,6 +12,7 @@ from flask import Flask, Response
 
 from app.dialects import developermail, onesecmail, tempemail, tempmail_php, tempmailg
 from app.extensions import csrf
+from app.http import errors
 
 DIALECTS = (onesecmail, tempmail_php, tempmailg, tempemail, developermail)
 
@@ -21,12 +22,10 @@ def register(app: Flask) -> None:
         # Token- or key-authenticated APIs, never by cookie: CSRF does not apply.
         csrf.exempt(dialect.bp)
         app.register_blueprint(dialect.bp)
+        errors.register_renderer(dialect.bp.url_prefix or "", _quiet(dialect.render_error))
 
 
-def renderer_for(path: str) -> Callable[..., Response] | None:
-    """The error renderer of the dialect that owns this URL space, if any."""
-    for dialect in DIALECTS:
-        prefix = dialect.bp.url_prefix or ""
-        if path == prefix or path.startswith(prefix + "/"):
-            return dialect.render_error
-    return None
+def _quiet(render_error: Callable[..., Response]) -> Callable[[int, str], Response]:
+    """Unmatched URLs, wrong methods and rate limits answer in the dialect's own words."""
+    return lambda status, description: render_error(
+        status, None if status in (404, 405, 429) else description)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import PUBLIC, public_domains, sql_time
-from app.downloads import attachment_response
+from app.http.downloads import attachment_response
 from app.mail.addresses import is_reserved
 from app.models import Message
 from app.services import messages

@@ -26,9 +26,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import raw_text
-from app.downloads import attachment_response
 from app.extensions import limiter
-from app.limits import charge_password_attempt, forget_password_attempts
+from app.http.downloads import attachment_response
+from app.http.limits import charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
 from app.services import accounts, domains, messages
 from app.services.access import Principal

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from app.dialects._common import PUBLIC, public_domains, sql_time
-from app.downloads import attachment_response
+from app.http.downloads import attachment_response
 from app.models import Message
 from app.models.base import utcnow
 from app.services import mailboxes, messages, stats

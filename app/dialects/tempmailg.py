@@ -21,9 +21,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app import request_quota
 from app.dialects._common import iso_time, sql_time
-from app.downloads import attachment_response
+from app.http import request_quota
+from app.http.downloads import attachment_response
 from app.models import Mailbox, Message
 from app.services import api_keys, domains, mailboxes, messages, quota
 from app.services.access import Principal

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
-from app.limits import CREATE_LIMIT
+from app.http.limits import CREATE_LIMIT
 from app.services import api_keys, domains, mailboxes, quota, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, visitor

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter, login_manager
-from app.limits import (
+from app.http.limits import (
     LOGIN_IP_LIMIT,
     SIGNUP_LIMIT,
     charge_password_attempt,

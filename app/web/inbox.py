@@ -8,9 +8,9 @@ from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from app import streams
 from app.extensions import limiter
-from app.limits import CREATE_LIMIT, HOME_LIMIT
+from app.http import streams
+from app.http.limits import CREATE_LIMIT, HOME_LIMIT
 from app.services import domains, mailboxes, messages
 from app.services.errors import MailboxNotFound, MayflyError
 from app.web import bp, htmx, visitor

@@ -10,7 +10,7 @@ from flask import Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.downloads import attachment_response, inline_image_response, raw_response
+from app.http.downloads import attachment_response, inline_image_response, raw_response
 from app.mail.codes import extract_codes
 from app.mail.sanitize import clean_html
 from app.models import Message

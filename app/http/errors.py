@@ -1,19 +1,37 @@
-"""App-wide errors for URLs no blueprint owns, and 500s: each door's own shape, no tracebacks."""
+"""App-wide errors for URLs no blueprint owns, and 500s: each door's own shape, no tracebacks.
+
+Each API door registers the renderer for its URL space (`register_renderer`), so a wrong
+URL or method under it answers in that door's envelope; everything else gets the site's
+error pages.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app import dialects, limits
-from app.api.errors import render_error as render_api_error
 from app.extensions import db
+from app.http import limits
 
 log = logging.getLogger(__name__)
 
 _PAGES = {404: "errors/404.html", 429: "errors/429.html"}
+# (URL prefix, renderer(status, description)); the longest matching prefix wins.
+Renderer = Callable[[int, str], Response]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def register_renderer(prefix: str, renderer: Renderer) -> None:
+    """Errors under `prefix` (and the prefix itself) answer through `renderer`."""
+    _RENDERERS[prefix.rstrip("/")] = renderer
+
+
+def renderer_for(path: str) -> Renderer | None:
+    matches = [p for p in _RENDERERS if path == p or path.startswith(p + "/")]
+    return _RENDERERS[max(matches, key=len)] if matches else None
 
 
 def register(app: Flask) -> None:
@@ -32,12 +50,10 @@ def _unexpected(exc: Exception) -> Response | tuple[str, int]:
 
 
 def _render(status: int, description: str) -> Response | tuple[str, int]:
-    if request.path.startswith("/api/"):
-        return render_api_error(status, description)
-    dialect_renderer = dialects.renderer_for(request.path)
-    if dialect_renderer is not None:
-        # Unmatched URLs and wrong methods get the dialect's own envelope and words.
-        return dialect_renderer(status, None if status in (404, 405, 429) else description)
+    renderer = renderer_for(request.path)
+    if renderer is not None:
+        # Unmatched URLs and wrong methods get the door's own envelope and words.
+        return renderer(status, description)
     template = _PAGES.get(status, "errors/error.html")
     extra = {"retry_words": limits.in_words(limits.retry_after())} if status == 429 else {}
     return render_template(template, status=status, description=description, **extra), status
