@@ -153,7 +153,10 @@ class Settings:
                             "Address gunicorn listens on (scripts/serve).")
     web_port: int = setting("WEB_PORT", "8000", parse_port,
                             "Port gunicorn listens on (scripts/serve).")
-    instance_path: Path = field(default=DEFAULT_INSTANCE)
+    instance_path: Path = field(default=DEFAULT_INSTANCE, metadata={
+        "env": "INSTANCE_PATH", "default": "instance", "parse": Path,
+        "help": "Folder of the generated secret key, the default SQLite file and the private "
+                "Redis of scripts/serve."})
 
     @property
     def default_domain(self) -> str:
@@ -161,12 +164,15 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ,
-                 instance_path: Path = DEFAULT_INSTANCE) -> Settings:
+                 instance_path: Path | None = None) -> Settings:
         """Parse and validate the environment; a bad value raises ConfigError naming it."""
-        values: dict[str, Any] = {"instance_path": instance_path}
-        derived = {"DATABASE_URL": (_database_url(instance_path),
-                                    lambda: _default_database_url(instance_path)),
-                   "SECRET_KEY": (parse_secret, lambda: _stored_secret(instance_path))}
+        instance = Path(environ.get("INSTANCE_PATH", "").strip() or instance_path
+                        or DEFAULT_INSTANCE).resolve()
+        values: dict[str, Any] = {}
+        derived = {"DATABASE_URL": (_database_url(instance),
+                                    lambda: _default_database_url(instance)),
+                   "SECRET_KEY": (parse_secret, lambda: _stored_secret(instance)),
+                   "INSTANCE_PATH": (lambda _: instance, lambda: instance)}
         for variable in variables():
             name = variable.metadata["env"]
             raw = environ.get(name, "").strip()

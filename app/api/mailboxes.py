@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Response, jsonify, request, url_for
-from werkzeug.exceptions import TooManyRequests
 
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
-from app.http import streams
+from app.http import streams, waits
 from app.http.limits import CREATE_LIMIT
 from app.services import mailboxes, messages
-
-
-@contextmanager
-def wait_slot() -> Iterator[None]:
-    """A held call occupies a worker thread: at most WAIT_MAX_CONCURRENT per process."""
-    slots = streams.slots()
-    if not slots.acquire(blocking=False):
-        raise TooManyRequests("Too many calls are waiting already; retry, or wait less.")
-    try:
-        yield
-    finally:
-        slots.release()
 
 
 @bp.post("/mailboxes")
@@ -78,9 +62,12 @@ def messages_list(address: str) -> Response:
     filters = {"subject": request.args.get("subject") or None,
                "sender": request.args.get("from") or None}
     if wait and cursor is None:
-        with wait_slot():
+        lease = waits.take()  # a fair share of this process's held calls, or 429
+        try:
             page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                              since=since, **filters)
+                                              since=since, gone=waits.gone_check(), **filters)
+        finally:
+            lease.release()
     else:
         page = messages.list_messages(address, principal, limit=limit, cursor=cursor,
                                       since=since, **filters)

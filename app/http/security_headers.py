@@ -38,13 +38,22 @@ def register(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+COMMON_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Cross-Origin-Resource-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+# For answers that are never a page (gunicorn's own errors): nothing may load or run.
+STRICT_HEADERS = (("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+                  *COMMON_HEADERS)
+
+
 def add_security_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", PAGE_CSP)
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "no-referrer")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    for name, value in COMMON_HEADERS:
+        headers.setdefault(name, value)
     return response

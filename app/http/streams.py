@@ -1,78 +1,78 @@
 """Server-Sent Events: a mailbox's new messages pushed as they arrive, for every HTTP door.
 
-The stream asks the store (one indexed query every half second), so it sees mail from every
-SMTP process on every host; a stream holds a worker thread, so it takes one of the
-WAIT_MAX_CONCURRENT slots and ends after STREAM_SECONDS (EventSource reconnects by itself,
-resuming after Last-Event-ID).
+A stream sleeps on the process's new-mail watcher and looks at the store only when its own
+mailbox got mail, so it sees mail from every SMTP process on every host and costs nothing
+while none comes. It holds one of its client's wait slots (app.http.waits) until it ends:
+after STREAM_SECONDS (EventSource reconnects by itself, resuming after Last-Event-ID),
+when the client goes away (noticed within WAKE_EVERY seconds), or at once when the process
+stops. A HEAD request gets the headers and holds nothing.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, current_app, request, stream_with_context
-from werkzeug.exceptions import TooManyRequests
+from flask import Response, request, stream_with_context
 
-from app.models import Message
-from app.services import changes, messages
+from app.http import waits
+from app.services import changes, mailboxes, messages
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
+from app.services.ids import parse_id
 
 STREAM_SECONDS = 300
-CHECK_EVERY = 5.0
+WAKE_EVERY = 2.0
 KEEP_ALIVE_EVERY = 15.0
 
 
-def slots() -> threading.BoundedSemaphore:
-    """This process's slots for calls that hold a worker thread (wait= and streams)."""
-    found = current_app.extensions.get("mayfly_wait_slots")
-    if found is None:
-        limit = current_app.config["MAYFLY"].wait_max_concurrent
-        found = current_app.extensions.setdefault("mayfly_wait_slots",
-                                                  threading.BoundedSemaphore(limit))
-    return found
-
-
 def message_stream(address: str, principal: Principal,
-                   serialize: Callable[[Message], dict[str, Any]],
+                   serialize: Callable[[Any], dict[str, Any]],
                    seconds: float = STREAM_SECONDS) -> Response:
     """`event: message` for each new message, newest last; raises MailboxNotFound first."""
-    last = _resume_point(address, principal)
-    slot = slots()
-    if not slot.acquire(blocking=False):
-        raise TooManyRequests("Too many streams and waits are open already; retry shortly.")
+    mailbox_id = mailboxes.waitable_id(address, principal)
+    last = _resume_point(address, principal) if mailbox_id is not None else None
+    if request.method == "HEAD":
+        return _event_response([])
+    lease = waits.take()
+    gone = waits.gone_check()
 
     def events() -> Iterator[str]:
-        nonlocal last
+        nonlocal last, mailbox_id
         try:
             yield "retry: 3000\n\n"
             deadline, quiet_since = time.monotonic() + seconds, time.monotonic()
-            watch = changes.watcher()
-            seen = watch.version
-            while time.monotonic() < deadline:
-                try:
-                    page = messages.list_messages(address, principal, limit=50, since=last)
-                except (MailboxNotFound, InvalidInput):
-                    return  # deleted, expired, or its last message went away: end the stream
-                for message in reversed(page.items):
-                    last = message.public_id
-                    quiet_since = time.monotonic()
-                    yield (f"id: {message.public_id}\nevent: message\n"
-                           f"data: {json.dumps(serialize(message))}\n\n")
-                if time.monotonic() - quiet_since > KEEP_ALIVE_EVERY:
-                    quiet_since = time.monotonic()
-                    yield ": keep-alive\n\n"
-                messages.end_read()  # no long transaction: the next look sees new commits
-                # Wake when new mail is stored anywhere; look again at least every few seconds.
-                seen = watch.wait(seen, CHECK_EVERY)
+            with changes.watcher().subscribe(mailbox_id) as news:
+                while time.monotonic() < deadline and not news.closed and not gone():
+                    if mailbox_id is None:
+                        mailbox_id = mailboxes.waitable_id(address, principal)
+                    page = messages.Page([], None)
+                    if mailbox_id is not None:
+                        page = messages.list_messages(address, principal, limit=50, since=last)
+                    for message in reversed(page.items):
+                        last = message.public_id
+                        quiet_since = time.monotonic()
+                        yield (f"id: {message.public_id}\nevent: message\n"
+                               f"data: {json.dumps(serialize(message))}\n\n")
+                    if time.monotonic() - quiet_since > KEEP_ALIVE_EVERY:
+                        quiet_since = time.monotonic()
+                        yield ": keep-alive\n\n"
+                    messages.end_read()  # no long transaction: the next look sees new commits
+                    news.wait(WAKE_EVERY)
+        except (MailboxNotFound, InvalidInput):
+            return  # deleted, expired, or its last message went away: end the stream
         finally:
-            slot.release()
+            lease.release()
 
-    response = Response(stream_with_context(events()), mimetype="text/event-stream")
+    response = _event_response(stream_with_context(events()))
+    response.call_on_close(lease.release)  # also when the body is never read
+    return response
+
+
+def _event_response(body: Any) -> Response:
+    response = Response(body, mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Accel-Buffering"] = "no"  # tell nginx-like proxies not to buffer
     return response
@@ -80,6 +80,6 @@ def message_stream(address: str, principal: Principal,
 
 def _resume_point(address: str, principal: Principal) -> int | None:
     """After Last-Event-ID when the client resumes, else after the newest message now."""
-    resumed = request.headers.get("Last-Event-ID", "")
     newest = messages.newest_id(address, principal)  # also checks the principal may read it
-    return int(resumed) if resumed.isdigit() and newest is not None else newest
+    resumed = parse_id(request.headers.get("Last-Event-ID"))
+    return resumed if resumed is not None and newest is not None else newest

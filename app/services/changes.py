@@ -1,10 +1,11 @@
 """New-mail notification for everything that waits (wait= calls, event streams).
 
-One watcher thread per process, however many requests wait: on PostgreSQL it LISTENs on
-`mayfly_messages`, which every delivering transaction NOTIFYs at commit (so mail stored by any
-SMTP process on any host wakes waiters at once); on SQLite it reads one cheap change counter
-(the highest message id) five times a second. Waiters sleep on a condition until the counter
-moves, then look at their own mailbox once.
+One watcher per process, however many requests wait, and it tells which mailboxes got mail:
+on PostgreSQL it LISTENs on `mayfly_messages`, which every delivering transaction NOTIFYs
+at commit with the mailbox ids (so mail stored by any SMTP process on any host wakes waiters
+at once); on SQLite it reads the ids of messages newer than the last it saw, five times a
+second. A waiter sleeps until its own mailbox (or, for an address that has no mailbox yet,
+any mailbox) changes, so a thousand open streams cost nothing while no mail comes for them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -22,44 +25,84 @@ from app.models import Message
 log = logging.getLogger(__name__)
 CHANNEL = "mayfly_messages"
 SQLITE_CHECK_EVERY = 0.2
+EVERYTHING = "*"  # a NOTIFY payload that wakes every waiter (too many ids to list)
+MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
+SQLITE_BATCH = 5000
 _lock = threading.Lock()
 
 
-def notify_in_transaction() -> None:
+def notify_in_transaction(mailbox_ids: Iterable[int]) -> None:
     """Called by delivery inside its transaction; PostgreSQL delivers it at commit."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text(f"NOTIFY {CHANNEL}"))
+    if db.engine.dialect.name != "postgresql":
+        return  # the SQLite watcher reads new message rows instead
+    payload = ",".join(str(i) for i in sorted(set(mailbox_ids)))
+    if len(payload) > MAX_PAYLOAD:
+        payload = EVERYTHING
+    db.session.execute(sa.text("SELECT pg_notify(:channel, :payload)"),
+                       {"channel": CHANNEL, "payload": payload})
 
 
 class Watcher:
+    """Versions per watched mailbox (and one for "any mailbox"), bumped as mail arrives."""
+
     def __init__(self, app: Flask) -> None:
         self._app = app
         self._changed = threading.Condition()
-        self.version = 0
+        self._watched: Counter[int | None] = Counter()
+        self._versions: dict[int | None, int] = {}
+        self.closed = False
         threading.Thread(target=self._run, name="mayfly-watcher", daemon=True).start()
 
-    def wait(self, seen: int, timeout: float) -> int:
-        """Block until the version passes `seen` or `timeout` runs out; the new version."""
+    def subscribe(self, mailbox_id: int | None) -> Subscription:
+        """Interest in new mail for `mailbox_id` (None: any mailbox), from now on: mail that
+        arrives between subscribing and the first wait is not missed."""
         with self._changed:
-            self._changed.wait_for(lambda: self.version != seen, timeout=max(timeout, 0))
-            return self.version
+            self._watched[mailbox_id] += 1
+            return Subscription(self, mailbox_id, self._versions.get(mailbox_id, 0))
 
-    def _bump(self) -> None:
+    def _wait(self, subscription: Subscription, timeout: float) -> bool:
+        key = subscription.mailbox_id
         with self._changed:
-            self.version += 1
+            changed = self._changed.wait_for(
+                lambda: self.closed or self._versions.get(key, 0) != subscription.seen,
+                timeout=max(timeout, 0))
+            subscription.seen = self._versions.get(key, 0)
+            return bool(changed) and not self.closed
+
+    def _unsubscribe(self, mailbox_id: int | None) -> None:
+        with self._changed:
+            self._watched[mailbox_id] -= 1
+            if not self._watched[mailbox_id]:
+                del self._watched[mailbox_id]
+                self._versions.pop(mailbox_id, None)
+
+    def close(self) -> None:
+        """Wake every waiter for good (the process is stopping)."""
+        with self._changed:
+            self.closed = True
             self._changed.notify_all()
 
+    def _bump(self, mailbox_ids: Iterable[int] | None) -> None:
+        """New mail for these mailboxes (None: any, or unknown which)."""
+        with self._changed:
+            keys = list(self._watched) if mailbox_ids is None else [
+                *(i for i in set(mailbox_ids) if i in self._watched), None]
+            for key in keys:
+                self._versions[key] = self._versions.get(key, 0) + 1
+            if keys:
+                self._changed.notify_all()
+
     def _run(self) -> None:
-        while True:
+        while not self.closed:
             try:
                 with self._app.app_context():
                     if db.engine.dialect.name == "postgresql":
                         self._listen()
                     else:
-                        self._poll_counter()
+                        self._poll_new_rows()
             except Exception:  # the store went away: waiters still time out; retry soon
                 log.exception("new-mail watcher failed; retrying")
-                self._bump()  # let waiters look for themselves meanwhile
+                self._bump(None)  # let waiters look for themselves meanwhile
                 time.sleep(1)
 
     def _listen(self) -> None:
@@ -69,21 +112,54 @@ class Watcher:
             driver = connection.dbapi_connection
             driver.autocommit = True
             driver.execute(f"LISTEN {CHANNEL}")
-            while True:
-                for _ in driver.notifies(timeout=5.0, stop_after=1):
-                    self._bump()
+            while not self.closed:
+                for note in driver.notifies(timeout=5.0, stop_after=1):
+                    self._bump(_mailbox_ids(note.payload))
         finally:
             connection.close()
 
-    def _poll_counter(self) -> None:
-        last = None
-        while True:
-            newest = db.session.execute(sa.select(sa.func.max(Message.id))).scalar()
-            db.session.remove()
-            if newest != last:
-                last = newest
-                self._bump()
+    def _poll_new_rows(self) -> None:
+        last = db.session.execute(sa.select(sa.func.max(Message.id))).scalar() or 0
+        db.session.remove()
+        while not self.closed:
             time.sleep(SQLITE_CHECK_EVERY)
+            rows = db.session.execute(
+                sa.select(Message.id, Message.mailbox_id).where(Message.id > last)
+                .order_by(Message.id).limit(SQLITE_BATCH)).all()
+            db.session.remove()
+            if rows:
+                last = rows[-1].id
+                self._bump(None if len(rows) == SQLITE_BATCH else [r.mailbox_id for r in rows])
+
+
+class Subscription:
+    """One waiter's interest in one mailbox; use it in a `with` block."""
+
+    def __init__(self, watcher: Watcher, mailbox_id: int | None, seen: int) -> None:
+        self.watcher, self.mailbox_id, self.seen = watcher, mailbox_id, seen
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep until new mail for the mailbox (True), or timeout or shutdown (False)."""
+        return self.watcher._wait(self, timeout)
+
+    @property
+    def closed(self) -> bool:
+        return self.watcher.closed
+
+    def __enter__(self) -> Subscription:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.watcher._unsubscribe(self.mailbox_id)
+
+
+def _mailbox_ids(payload: str) -> list[int] | None:
+    if not payload or payload == EVERYTHING:
+        return None
+    try:
+        return [int(part) for part in payload.split(",")]
+    except ValueError:
+        return None
 
 
 def watcher() -> Watcher:
@@ -94,3 +170,11 @@ def watcher() -> Watcher:
         if found is None:
             found = app.extensions["mayfly_watcher"] = Watcher(app)
     return found
+
+
+def close_all(apps: Iterable[Flask]) -> None:
+    """Shutdown: every waiter of these apps wakes and ends now."""
+    for app in apps:
+        found = app.extensions.get("mayfly_watcher")
+        if found is not None:
+            found.close()

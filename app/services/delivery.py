@@ -194,7 +194,7 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
                                .values(used_bytes=MAILBOXES.c.used_bytes + size))
         # Webhook deliveries join the same transaction: a 250 always has its deliveries.
         webhooks.enqueue(events)
-        changes.notify_in_transaction()
+        changes.notify_in_transaction(batch.added)
     return outcomes
 
 

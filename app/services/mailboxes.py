@@ -153,6 +153,20 @@ def readable_id(address: str, principal: Principal) -> int:
     return row.id
 
 
+def waitable_id(address: str, principal: Principal) -> int | None:
+    """What a wait or a stream watches: the id of a mailbox the principal may read, or None
+    for an address nobody has used yet that would become a public mailbox with its first
+    message (so a test can wait on an address before anything is sent to it).
+    MailboxNotFound for everything else: protected, expired, reserved, foreign domains."""
+    normalized = check_viewable(address)
+    row = db.session.connection().execute(_ACCESS_QUERY, {"address": normalized}).one_or_none()
+    if row is None:
+        return None
+    if not is_live(row) or not can_read(principal, row):
+        raise MailboxNotFound()
+    return row.id
+
+
 def check_viewable(address: str) -> str:
     """The normalized address if it could ever hold readable mail; MailboxNotFound otherwise.
 

@@ -7,6 +7,7 @@ like one that does not exist.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -28,7 +29,7 @@ from app.services.errors import (
 
 MAX_PAGE = 100
 MAX_WAIT_SECONDS = 60
-WAIT_STEP_SECONDS = 0.25
+WAKE_EVERY_SECONDS = 2.0
 
 
 # What a list shows of each message: plain rows, no ORM objects (lists are the hot path).
@@ -82,23 +83,33 @@ def list_messages(address: str, principal: Principal, *, limit: int = 50,
 
 def wait_for_messages(address: str, principal: Principal, *, wait: float, limit: int = 50,
                       since: int | None = None, subject: str | None = None,
-                      sender: str | None = None) -> Page:
-    """Like list_messages, but holds until something newer than `since` arrives or time runs out.
+                      sender: str | None = None,
+                      gone: Callable[[], bool] = lambda: False) -> Page:
+    """Like list_messages, but holds until something newer than `since` arrives, time runs
+    out, the caller is `gone`, or the process stops.
 
+    An address nobody has used yet, that would become a public mailbox, is waited on too.
     It asks the store, not process memory, so it sees mail from every SMTP process.
     """
     deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
-    watch = changes.watcher()
-    seen = watch.version
-    while True:
-        page = list_messages(address, principal, limit=limit, since=since, subject=subject,
-                             sender=sender)
-        remaining = deadline - time.monotonic()
-        if page.items or remaining <= 0:
-            return page
-        end_read()  # the next look must see what others committed meanwhile
-        # Sleep until any new mail is stored anywhere (one watcher per process), then look.
-        seen = watch.wait(seen, min(remaining, WAIT_STEP_SECONDS * 20))
+    mailbox_id = mailboxes.waitable_id(address, principal)
+    if mailbox_id is None and since is not None:
+        raise InvalidInput("Unknown cursor.")
+    with changes.watcher().subscribe(mailbox_id) as news:
+        while True:
+            page = Page([], None)
+            if mailbox_id is None:
+                mailbox_id = mailboxes.waitable_id(address, principal)
+            if mailbox_id is not None:
+                page = list_messages(address, principal, limit=limit, since=since,
+                                     subject=subject, sender=sender)
+            remaining = deadline - time.monotonic()
+            if page.items or remaining <= 0 or news.closed or gone():
+                return page
+            end_read()  # the next look must see what others committed meanwhile
+            # Sleep until mail reaches this mailbox (one watcher per process), then look;
+            # wake every few seconds anyway to notice a caller that went away.
+            news.wait(min(remaining, WAKE_EVERY_SECONDS))
 
 
 def end_read() -> None:

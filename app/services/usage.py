@@ -73,4 +73,6 @@ def store() -> UsageStore:
     uri = settings().ratelimit_storage_uri
     if uri.startswith(("redis://", "rediss://")):
         return RedisUsage(_redis(uri))
+    if uri.startswith("redis+unix://"):  # Flask-Limiter's spelling; redis-py says unix://
+        return RedisUsage(_redis("unix://" + uri.removeprefix("redis+unix://")))
     return SqlUsage()

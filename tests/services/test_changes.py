@@ -1,44 +1,73 @@
-"""The per-process new-mail watcher: one LISTEN (PostgreSQL) or one counter (SQLite) for all."""
+"""The per-process new-mail watcher: one LISTEN (PostgreSQL) or one reader of new rows
+(SQLite) for all waiters, each woken only by mail for the mailbox it watches."""
 
 from __future__ import annotations
 
 import threading
-import time
 
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Mailbox
 from app.services import changes, delivery
 from tests.factories import build_eml
 
 
-def test_waiters_wake_when_mail_is_stored(app):
+def _deliver(app, address: str) -> int:
+    with app.app_context():
+        delivery.deliver("a@example.org", [address], build_eml(to=address))
+        return db.session.execute(
+            sa.select(Mailbox.id).where(Mailbox.address == address)).scalar_one()
+
+
+def _wait_in_threads(subscriptions, timeout: float) -> list[bool]:
+    results: list[bool] = [False] * len(subscriptions)
+
+    def waiter(n: int) -> None:
+        results[n] = subscriptions[n].wait(timeout)
+
+    threads = [threading.Thread(target=waiter, args=(n,)) for n in range(len(subscriptions))]
+    for thread in threads:
+        thread.start()
+    return results, threads
+
+
+def test_waiters_wake_for_their_own_mailbox_only(app):
+    watched = _deliver(app, "watched@mayfly.test")
+    other = _deliver(app, "other@mayfly.test")
     with app.app_context():
         watch = changes.watcher()
         assert changes.watcher() is watch  # one per process, however many wait
-        time.sleep(0.5)  # it has read the current state
-        seen = watch.version
-    woke: list[float] = []
-
-    def waiter() -> None:
-        started = time.monotonic()
-        if watch.wait(seen, timeout=10) != seen:
-            woke.append(time.monotonic() - started)
-
-    threads = [threading.Thread(target=waiter) for _ in range(5)]
-    for thread in threads:
-        thread.start()
-    time.sleep(0.3)
-    with app.app_context():
-        delivery.deliver("a@example.org", ["watched@mayfly.test"], build_eml())
+    mine = [watch.subscribe(watched) for _ in range(5)]
+    theirs = watch.subscribe(other)
+    anything = watch.subscribe(None)
+    results, threads = _wait_in_threads([*mine, anything], timeout=30)
+    _deliver(app, "watched@mayfly.test")  # subscribed before: this cannot be missed
     for thread in threads:
         thread.join()
-    assert len(woke) == 5
-    assert max(woke) < 2.0
+    assert results == [True] * 6
+    assert theirs.wait(0.5) is False  # nothing came for the other mailbox
+    for subscription in [*mine, theirs, anything]:
+        subscription.__exit__()
 
 
-def test_nothing_new_means_waiters_sleep_until_their_timeout(app):
+def test_mail_between_subscribing_and_waiting_is_not_missed(app):
+    watched = _deliver(app, "early@mayfly.test")
     with app.app_context():
         watch = changes.watcher()
-        time.sleep(0.5)
-        seen = watch.version
-    started = time.monotonic()
-    assert watch.wait(seen, timeout=0.5) == seen
-    assert time.monotonic() - started >= 0.45
+    with watch.subscribe(watched) as news:
+        _deliver(app, "early@mayfly.test")
+        assert news.wait(30) is True
+
+
+def test_closing_wakes_every_waiter_for_good(app):
+    with app.app_context():
+        watch = changes.watcher()
+    subscriptions = [watch.subscribe(None) for _ in range(3)]
+    results, threads = _wait_in_threads(subscriptions, timeout=30)
+    changes.close_all([app])
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    assert results == [False] * 3  # woken by the stop, not by mail
+    assert all(s.closed for s in subscriptions)

