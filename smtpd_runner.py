@@ -15,7 +15,7 @@ import threading
 
 from app import create_app
 from app.config import ConfigError
-from app.services import domains, mailboxes, webhooks
+from app.services import domains, mailboxes, webhook_dispatch
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
@@ -37,12 +37,14 @@ def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type
 
 def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
     """Webhook deliveries, off the SMTP reply path: a slow receiver never delays SMTP."""
+    dispatcher = webhook_dispatch.Dispatcher(app)
     while not stop.wait(DISPATCH_EVERY):
         try:
-            with app.app_context():
-                webhooks.dispatch_due()
+            dispatcher.tick()
         except Exception:
             log.exception("webhook dispatch failed; will try again")
+    dispatcher.finish(timeout=app.config["MAYFLY"].webhook_timeout.total_seconds())
+    dispatcher.close()
 
 
 def _wait_or_kill(worker: subprocess.Popen[bytes]) -> int:
@@ -97,19 +99,23 @@ def main() -> int:
     purger = threading.Thread(target=_purge_forever, daemon=True,
                               args=(app, settings.purge_interval.total_seconds(), stop))
     purger.start()
-    threading.Thread(target=_dispatch_forever, args=(app, stop), daemon=True).start()
-    while not stop.wait(0.5):
+    dispatcher = threading.Thread(target=_dispatch_forever, args=(app, stop), daemon=True)
+    dispatcher.start()
+    stopped_by_signal = False
+    while not (stopped_by_signal := stop.wait(0.5)):
         if any(w.poll() is not None for w in workers):
             log.error("an SMTP worker exited; stopping the others")
             break
+    stop.set()  # the purge and the webhook dispatcher end too
     log.info("stopping: finishing transactions under way")
     for w in workers:
         if w.poll() is None:
             w.send_signal(signal.SIGTERM)
     codes = [_wait_or_kill(w) for w in workers]
+    dispatcher.join(timeout=STOP_SECONDS)
     log.info("stopped (worker exit codes %s)", codes)
     # -SIGTERM: a worker stopped while still starting, before it could accept anything.
-    return 0 if stop.is_set() and all(c in (0, -signal.SIGTERM) for c in codes) else 1
+    return 0 if stopped_by_signal and all(c in (0, -signal.SIGTERM) for c in codes) else 1
 
 
 if __name__ == "__main__":

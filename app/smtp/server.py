@@ -7,11 +7,12 @@ import time
 from collections import Counter
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import MISSING, SMTP
 from flask import Flask
 
 from app.config import Settings
 from app.smtp.committer import GroupCommitter
+from app.smtp.data import Outcome, read_data
 from app.smtp.handler import MayflyHandler
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
@@ -65,13 +66,39 @@ def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
             try:
                 # The idle timeout restarts with every line; this bounds the whole transfer,
                 # so a sender trickling a byte at a time cannot hold a session for ever.
-                await asyncio.wait_for(super().smtp_DATA(arg), settings.smtp_data_timeout)
+                await asyncio.wait_for(self._data(arg), settings.smtp_data_timeout)
             except TimeoutError:
-                # aiosmtpd hangs up when its DATA reader is cancelled; nothing was stored.
+                # Nothing was stored; hang up, as aiosmtpd does when DATA is cancelled.
                 if self.transport is not None:
                     self.transport.close()
             finally:
                 connections.active_data -= 1
+
+        async def _data(self, arg: str) -> None:
+            """aiosmtpd's DATA command, reading with bounded memory (app/smtp/data.py)."""
+            if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+                return
+            if self.envelope is None or not self.envelope.rcpt_tos:
+                await self.push("503 Error: need RCPT command")
+                return
+            if arg:
+                await self.push("501 Syntax: DATA")
+                return
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            try:
+                outcome, content = await read_data(self._reader, self.data_size_limit,
+                                                   self.line_length_limit)
+            except asyncio.CancelledError:  # the connection went away during DATA
+                self._writer.close()
+                raise
+            if outcome is not Outcome.OK:
+                await self.push(outcome.value)
+                self._set_post_data_state()
+                return
+            self.envelope.content = self.envelope.original_content = content
+            status = await self._call_handler_hook("DATA")
+            self._set_post_data_state()
+            await self.push("250 OK" if status is MISSING else status)
 
     return MayflySMTP
 
