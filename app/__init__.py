@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.api.errors import render_error as render_api_error
     from app.http import errors, limits, security_headers
+    from app.http.json import MayflyJSON
     from app.web import register as register_web
 
     settings = settings or Settings.from_env()
@@ -24,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                 static_folder=str(ROOT / "static"), instance_path=str(settings.instance_path))
     app.config.update(settings.flask_config())
     app.config["MIGRATIONS_DIR"] = ROOT / "migrations"
-    app.json.sort_keys = False  # type: ignore[attr-defined] # answers keep the documented order
+    app.json = MayflyJSON(app)
     extensions.init_extensions(app)
     # The API authenticates by bearer token only, never by cookie, so CSRF cannot apply.
     extensions.csrf.exempt(api_bp)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import BadRequest
 
 from app.services.errors import InvalidInput
@@ -17,7 +16,7 @@ def json_object(*, optional: bool = False) -> dict[str, Any]:
     if not data.strip() and optional:
         return {}
     try:
-        body = json.loads(data)
+        body = current_app.json.loads(data)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The body is not valid JSON.") from None
     if not isinstance(body, dict):

@@ -14,7 +14,9 @@ def compose(*, sender: str, to: str, subject: str, body: str, html: bool = False
     message = EmailMessage(policy=SMTP)
     message["From"] = sender
     message["To"] = to
-    message["Subject"] = subject  # the SMTP policy encodes non-ASCII as RFC 2047 words
+    # A subject is one line: line breaks a caller sent become spaces (a header cannot hold
+    # them); the SMTP policy encodes non-ASCII as RFC 2047 words.
+    message["Subject"] = " ".join(subject.splitlines())
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message["MIME-Version"] = "1.0"
