@@ -8,10 +8,13 @@ finish the transactions under way, and exits.
 from __future__ import annotations
 
 import logging
+import os
+import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 
 from app import create_app
 from app.config import ConfigError
@@ -20,6 +23,7 @@ from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
 WORKER_FLAG = "--worker"
+READY_FD = "MAYFLY_READY_FD"  # a worker writes one byte here once it accepts connections
 DISPATCH_EVERY = 0.25  # seconds between looks at the webhook outbox
 STOP_SECONDS = 45  # the drain waits 30 s for transactions under way; then some margin
 
@@ -57,6 +61,19 @@ def _wait_or_kill(worker: subprocess.Popen[bytes]) -> int:
         return worker.wait()
 
 
+def _count_ready(pipe: int, expected: int, seconds: float = 60) -> int:
+    """How many workers said they listen, waiting up to `seconds` for all of them."""
+    ready, deadline = 0, time.monotonic() + seconds
+    with os.fdopen(pipe, "rb", buffering=0) as reader:
+        while ready < expected and time.monotonic() < deadline:
+            readable, _, _ = select.select([reader], [], [], max(0, deadline - time.monotonic()))
+            chunk = reader.read(expected) if readable else b""
+            if not chunk:
+                break  # every worker exited or closed its end without saying so
+            ready += len(chunk)
+    return ready
+
+
 def _stop_event() -> threading.Event:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -70,6 +87,10 @@ def worker(app) -> int:  # type: ignore[no-untyped-def]
     stop = _stop_event()  # before start: a stop during start-up still drains cleanly
     controller = build_controller(app, settings)
     controller.start()
+    ready_fd = os.environ.get(READY_FD)
+    if ready_fd:  # tell the parent this worker accepts connections
+        os.write(int(ready_fd), b"1")
+        os.close(int(ready_fd))
     stop.wait()
     controller.drain()
     controller.stop()
@@ -91,11 +112,17 @@ def main() -> int:
     with app.app_context():
         domains.sync_configured()
     stop = _stop_event()
-    workers = [subprocess.Popen([sys.executable, __file__, WORKER_FLAG])  # noqa: S603
+    ready_read, ready_write = os.pipe()
+    workers = [subprocess.Popen([sys.executable, __file__, WORKER_FLAG],  # noqa: S603
+                                pass_fds=(ready_write,),
+                                env={**os.environ, READY_FD: str(ready_write)})
                for _ in range(settings.smtp_processes)]
-    log.info("SMTP listening on %s:%d for %s (%d process%s)", settings.smtp_host,
+    os.close(ready_write)
+    ready = _count_ready(ready_read, len(workers))
+    log.info("SMTP listening on %s:%d for %s (%d process%s%s)", settings.smtp_host,
              settings.smtp_port, ", ".join(settings.mail_domains), len(workers),
-             "" if len(workers) == 1 else "es")
+             "" if len(workers) == 1 else "es",
+             "" if ready == len(workers) else f", {ready} ready")
     purger = threading.Thread(target=_purge_forever, daemon=True,
                               args=(app, settings.purge_interval.total_seconds(), stop))
     purger.start()

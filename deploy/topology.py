@@ -1,10 +1,12 @@
 """The scale-out topology on one host, from Debian's packages: one PostgreSQL, one Redis,
-gunicorn with several workers, and two independent SMTP sidecars sharing port 2525.
+nginx in front of two web processes (gunicorn, gevent workers), and two independent SMTP
+sidecars sharing port 2525.
 
     .venv/bin/python deploy/topology.py          # runs until Ctrl-C, printing where things are
 
 It is the same shape as deploy/docker-compose.yml, which cannot run where there is no Docker
-engine. Each SMTP sidecar here stands for one host behind a TCP load balancer.
+engine. Each web process and each SMTP sidecar here stands for one host: the web processes
+behind nginx (deploy/nginx.conf), the sidecars behind a TCP load balancer.
 """
 
 from __future__ import annotations
@@ -51,24 +53,45 @@ class Topology:
     database_url: str = ""
     redis_url: str = ""
 
-    def env(self) -> dict[str, str]:
+    web_processes: int = 2
+    settings: dict[str, str] = field(default_factory=dict)  # more environment for Mayfly
+
+    def env(self, web_port: int | None = None) -> dict[str, str]:
         return {**os.environ, "DATABASE_URL": self.database_url,
                 "RATELIMIT_STORAGE_URI": self.redis_url, "SECRET_KEY": SECRET,
-                "SMTP_PORT": str(self.smtp_port), "WEB_PORT": str(self.web_port),
-                "SMTP_PROCESSES": "1", "MAILBOX_QUOTA": "0", "MAIL_DOMAINS": "mayfly.test"}
+                "SMTP_PORT": str(self.smtp_port), "WEB_PORT": str(web_port or 0),
+                "PROXY_COUNT": "1", "INSTANCE_PATH": str(self.workdir),
+                "SMTP_PROCESSES": "1", "MAILBOX_QUOTA": "0", "MAIL_DOMAINS": "mayfly.test",
+                **self.settings}
 
     def start(self) -> None:
         self._postgres()
         self._redis()
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
                        cwd=ROOT, env=self.env(), check=True, capture_output=True)
-        self._spawn([sys.executable, "-m", "gunicorn", "wsgi:app", "--workers", "4",
-                     "--worker-class", "gthread", "--threads", "8",
-                     "--bind", f"127.0.0.1:{self.web_port}"])
+        web_ports = [_free_port() for _ in range(self.web_processes)]
+        for port in web_ports:  # one gunicorn per "host", each with its gevent workers
+            self._spawn([sys.executable, "-m", "gunicorn", "-c",
+                         "python:app.http.gunicorn_config", "wsgi:app"], self.env(port))
         for _ in range(2):  # two sidecars, as on two hosts: SO_REUSEPORT shares the port here
             self._spawn([sys.executable, "smtpd_runner.py"])
+        for port in web_ports:
+            self._wait(port)
+        self._nginx(web_ports)
         self._wait(self.smtp_port)
         self._wait(self.web_port)
+
+    def _nginx(self, web_ports: list[int]) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(nginx).exists():
+            raise SystemExit("install Debian's nginx package first")
+        config = (ROOT / "deploy" / "nginx.conf").read_text()
+        config = config.replace("@LISTEN@", f"127.0.0.1:{self.web_port}").replace(
+            "@UPSTREAMS@", "\n".join(f"        server 127.0.0.1:{p};" for p in web_ports))
+        path = self.workdir / "nginx.conf"
+        path.write_text(config)
+        self._spawn([nginx, "-p", str(self.workdir), "-c", str(path), "-g", "daemon off;"],
+                    env=dict(os.environ))
 
     def _spawn(self, args: list[str], env: dict[str, str] | None = None) -> None:
         self.processes.append(subprocess.Popen(args, cwd=ROOT, env=env or self.env(),
@@ -124,7 +147,7 @@ class Topology:
 def main() -> None:
     topology = Topology()
     topology.start()
-    print(f"web   http://127.0.0.1:{topology.web_port}/ (gunicorn, 4 workers)")
+    print(f"web   http://127.0.0.1:{topology.web_port}/ (nginx, two gunicorn processes)")
     print(f"smtp  127.0.0.1:{topology.smtp_port} (two sidecars sharing the port)")
     print(f"store {topology.database_url}\nlimits {topology.redis_url}\nCtrl-C stops it all")
     try:

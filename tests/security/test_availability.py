@@ -201,3 +201,25 @@ def test_stopping_ends_open_streams_at_once(tmp_path):
         # gunicorn would wait its graceful timeout (30 s) for a stream that did not end.
         assert ended.wait(GENEROUS), "the open stream was not ended by the stop"
         assert launch.stop() == 0
+
+
+def test_limits_hold_in_the_deploy_topology():
+    """nginx in front of two web processes (two gevent workers each), PostgreSQL and Redis:
+    a limit is one limit, and each client behind nginx is counted as itself."""
+    from deploy.topology import Topology, _free_port
+
+    topology = Topology(smtp_port=_free_port(), web_port=_free_port())
+    topology.start()
+    try:
+        base = f"http://127.0.0.1:{topology.web_port}"
+        statuses = [requests.post(f"{base}/api/v1/mailboxes", timeout=GENEROUS).status_code
+                    for _ in range(40)]
+        assert statuses.count(201) == 30, statuses
+        assert requests.get(f"{base}/api/v1/domains", timeout=GENEROUS).headers[
+            "Server"].startswith("nginx")
+        # A client cannot pose as another through X-Forwarded-For: nginx sets it.
+        spoofed = requests.post(f"{base}/api/v1/mailboxes", timeout=GENEROUS,
+                                headers={"X-Forwarded-For": "198.51.100.7"})
+        assert spoofed.status_code == 429
+    finally:
+        topology.stop()

@@ -7,6 +7,7 @@ import signal
 import smtplib
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,15 +27,15 @@ def test_workers_share_the_port_and_stop_cleanly(app, settings):
            "SMTP_PROCESSES": "2"}
     runner = subprocess.Popen([sys.executable, "smtpd_runner.py"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(runner.stdout), daemon=True)
+    reader.start()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the sidecar never listened"
-                time.sleep(0.2)
+        # The runner says it listens once every worker does.
+        deadline = time.monotonic() + 60
+        while not any("SMTP listening" in line for line in lines):
+            assert time.monotonic() < deadline and runner.poll() is None, "never listened"
+            time.sleep(0.1)
 
         def send(i: int) -> dict:
             with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
@@ -45,7 +46,9 @@ def test_workers_share_the_port_and_stop_cleanly(app, settings):
             assert list(pool.map(send, range(40))) == [{}] * 40
     finally:
         runner.send_signal(signal.SIGTERM)
-        output, _ = runner.communicate(timeout=60)
+        runner.wait(timeout=60)
+        reader.join(timeout=10)
+        output = "".join(lines)
     assert runner.returncode == 0, output
     assert "(2 processes)" in output
     assert "worker exit codes [0, 0]" in output
