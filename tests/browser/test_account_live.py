@@ -8,7 +8,6 @@ import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 pytestmark = pytest.mark.browser
@@ -24,10 +23,13 @@ def api(url: str, key: str, method: str = "GET") -> tuple[int, dict[str, str], d
 
 
 def click_and_load(browser, xpath: str) -> None:
-    """Click a submit button and wait for the page it leads to."""
-    button = browser.find_element(By.XPATH, xpath)
-    button.click()
-    WebDriverWait(browser, 10).until(staleness_of(button))
+    """Click a submit button and wait for the page it leads to (a new document has none of
+    the old one's window properties; element staleness checks race with the load)."""
+    browser.execute_script("window.mayflyOldPage = true")
+    browser.find_element(By.XPATH, xpath).click()
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script("return document.readyState === 'complete' && "
+                                   "!window.mayflyOldPage"))
 
 
 def meter(browser, name: str) -> float:
