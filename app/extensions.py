@@ -14,7 +14,9 @@ from sqlalchemy.engine import Engine
 
 from app.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects keep what they held after a commit: a request that writes and then shows the
+# result does not read every row again (each request ends its session anyway).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import g, request
 
+from app.http.credentials import bearer_token
 from app.models import User
 from app.services import api_keys, mailboxes
 from app.services.access import ANONYMOUS, Principal
@@ -28,12 +29,10 @@ def current_user() -> User | None:
 
 
 def _authenticate() -> tuple[Principal, User | None]:
-    header = request.headers.get("Authorization", "")
-    if not header:
+    if not request.headers.get("Authorization"):
         return ANONYMOUS, None
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token()
+    if token is None:
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
     if api_keys.is_api_key(token):
         user = api_keys.verify(token)

@@ -10,7 +10,7 @@ from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
 from app.http import streams, waits
 from app.http.limits import CREATE_LIMIT
-from app.services import mailboxes, messages
+from app.services import listings, mailboxes
 
 
 @bp.post("/mailboxes")
@@ -32,9 +32,8 @@ def mailbox_create() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/mailboxes/<address>")
 def mailbox_get(address: str) -> Response:
     """The mailbox, if the caller may read it, with its unread count."""
-    principal = current_principal()
-    mailbox = mailboxes.get_mailbox(address, principal)
-    return jsonify(mailbox_json(mailbox, unread=messages.count_unread(address, principal)))
+    state = listings.mailbox_state(address, current_principal())
+    return jsonify(mailbox_json(state, unread=state.unread))
 
 
 @bp.delete("/mailboxes/<address>")
@@ -58,18 +57,18 @@ def messages_list(address: str) -> Response:
     limit = inputs.query_int("limit", 50)
     cursor = inputs.query_int("cursor")
     since = inputs.query_int("since")
-    wait = inputs.query_seconds("wait", messages.MAX_WAIT_SECONDS)
+    wait = inputs.query_seconds("wait", listings.MAX_WAIT_SECONDS)
     filters = {"subject": request.args.get("subject") or None,
                "sender": request.args.get("from") or None}
     if wait and cursor is None:
         lease = waits.take()  # a fair share of this process's held calls, or 429
         try:
-            page = messages.wait_for_messages(address, principal, wait=wait, limit=limit,
+            page = listings.wait_for_messages(address, principal, wait=wait, limit=limit,
                                               since=since, gone=waits.gone_check(), **filters)
         finally:
             lease.release()
     else:
-        page = messages.list_messages(address, principal, limit=limit, cursor=cursor,
+        page = listings.list_messages(address, principal, limit=limit, cursor=cursor,
                                       since=since, **filters)
     return jsonify({
         "messages": [message_summary(m) for m in page.items],

@@ -15,8 +15,8 @@ from app.services.errors import InvalidInput
 @bp.get("/messages/<int:message_id>")
 def message_get(message_id: int) -> Response:
     """The whole parsed message with its attachments' download URLs."""
-    message = messages.get_message(message_id, current_principal())
-    return jsonify(message_full(message, messages.mailbox_of(message)))
+    opened = messages.open_message(message_id, current_principal())
+    return jsonify(message_full(opened.message, opened.address))
 
 
 @bp.patch("/messages/<int:message_id>")
@@ -25,8 +25,8 @@ def message_update(message_id: int) -> Response:
     body = inputs.json_object()
     if set(body) != {"seen"} or not isinstance(body["seen"], bool):
         raise InvalidInput('Send {"seen": true} or {"seen": false}.')
-    message = messages.set_seen(message_id, current_principal(), body["seen"])
-    return jsonify(message_summary(message))
+    opened = messages.set_seen(message_id, current_principal(), body["seen"])
+    return jsonify(message_summary(opened.message))
 
 
 @bp.delete("/messages/<int:message_id>")
@@ -39,13 +39,14 @@ def message_delete(message_id: int) -> tuple[str, int]:
 @bp.get("/messages/<int:message_id>/raw")
 def message_raw(message_id: int) -> Response:
     """The message exactly as received."""
-    message = messages.readable_message(message_id, current_principal())
-    return raw_response(message, "message/rfc822", f"{message_id}.eml")
+    opened = messages.open_message(message_id, current_principal(), bodies=False,
+                                   attachments=False)
+    return raw_response(opened.message, "message/rfc822", f"{message_id}.eml")
 
 
 @bp.get("/messages/<int:message_id>/attachments/<attachment_id>")
 def attachment_download(message_id: int, attachment_id: str) -> Response:
     """The attachment's bytes, always as a download, never rendered in our origin."""
-    attachment = messages.get_attachment(message_id, attachment_id, current_principal())
-    return attachment_response(attachment)
+    part = messages.attachment(message_id, current_principal(), attachment_id=attachment_id)
+    return attachment_response(part)
 

@@ -1,21 +1,27 @@
-"""Models to JSON, for this API only (dialects shape their own)."""
+"""Models to JSON, for this API only (dialects shape their own; the summary shape is
+shared with streams and webhooks: app.services.summaries)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import url_for
 
 from app.mail.codes import extract_codes, extract_links
-from app.models import Attachment, Mailbox, Message
+from app.models import Attachment, Message
+from app.services.summaries import iso, message_summary
 
 
-def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat(timespec="seconds")
+class MailboxFields(Protocol):
+    address: str
+    protected: bool
+    created_at: datetime
+    expires_at: datetime | None
+    used_bytes: int
 
 
-def mailbox_json(mailbox: Mailbox, *, unread: int | None = None) -> dict[str, Any]:
+def mailbox_json(mailbox: MailboxFields, *, unread: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "address": mailbox.address,
         "protected": mailbox.protected,
@@ -26,23 +32,6 @@ def mailbox_json(mailbox: Mailbox, *, unread: int | None = None) -> dict[str, An
     if unread is not None:
         data["unread"] = unread
     return data
-
-
-def _address(name: str, address: str) -> dict[str, str]:
-    return {"name": name, "address": address}
-
-
-def message_summary(message: Message) -> dict[str, Any]:
-    return {
-        "id": message.public_id,
-        "from": _address(message.from_name, message.from_addr),
-        "subject": message.subject,
-        "received_at": iso(message.received_at),
-        "size": message.size,
-        "seen": message.seen,
-        "has_attachments": message.has_attachments,
-        "preview": message.preview,
-    }
 
 
 def attachment_json(message: Message, attachment: Attachment) -> dict[str, Any]:
@@ -58,10 +47,10 @@ def attachment_json(message: Message, attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def message_full(message: Message, mailbox: Mailbox) -> dict[str, Any]:
+def message_full(message: Message, address: str) -> dict[str, Any]:
     return {
         **message_summary(message),
-        "mailbox": mailbox.address,
+        "mailbox": address,
         "envelope": {"from": message.envelope_from, "to": message.envelope_to},
         "to": message.to_addrs,
         "cc": message.cc_addrs,

@@ -1,11 +1,40 @@
-"""What two or more dialects share: time formats, raw source as text, the public principal."""
+"""What two or more dialects share: error rendering, time formats, raw source as text, the
+public principal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+
+from flask import Blueprint, Response
+from werkzeug.exceptions import HTTPException
 
 from app.services import domains
 from app.services.access import Principal
+from app.services.errors import MayflyError
+
+Renderer = Callable[..., Response]
+
+
+def install_errors(bp: Blueprint, render_error: Renderer,
+                   statuses: Sequence[tuple[type[MayflyError], int]], *, default: int = 400,
+                   message: Callable[[MayflyError, int], str | None] = lambda e, _: e.message,
+                   ) -> None:
+    """The dialect's errors in its own envelope: a domain error gets the status of the first
+    matching class in `statuses` (else `default`) and `message(exc, status)`; an HTTP error
+    its own status and the dialect's words for it; a Retry-After travels with a quota."""
+
+    @bp.errorhandler(MayflyError)
+    def _domain_error(exc: MayflyError) -> Response:
+        status = next((s for cls, s in statuses if isinstance(exc, cls)), default)
+        response = render_error(status, message(exc, status))
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        return response
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        return render_error(exc.code or 500)
 
 # Public doors (1secmail, tempmail-php) never see a protected mailbox, token or not.
 PUBLIC = Principal(public_door=True)

@@ -16,19 +16,27 @@ requests a second from one client. Choices where the seed and API-DIALECTS.md ar
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, jsonify, request
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.dialects._common import raw_text
+from app.dialects._common import install_errors, raw_text
 from app.extensions import limiter
 from app.mail.compose import compose
 from app.models import Message
-from app.services import delivery, domains, mailboxes, messages
+from app.services import delivery, domains, listings, mailboxes, messages
 from app.services.access import Principal
-from app.services.errors import MayflyError, NotFound, QuotaExceeded, Unauthorized
+from app.services.context import settings
+from app.services.errors import (
+    MailboxNotFound,
+    MayflyError,
+    NotFound,
+    QuotaExceeded,
+    Unauthorized,
+)
+from app.services.ids import parse_id
 
 bp = Blueprint("developermail", __name__, url_prefix="/compat/developermail/api/v1")
 TICKS_AT_EPOCH = 621_355_968_000_000_000
@@ -54,64 +62,67 @@ class BadRequest(MayflyError):
     message = "Bad Request"
 
 
-@bp.errorhandler(MayflyError)
-def _domain_error(exc: MayflyError) -> Response:
-    if isinstance(exc, NotFound):
-        return render_error(404)
-    if isinstance(exc, Unauthorized):
-        return render_error(403)
+def _words(exc: MayflyError, status: int) -> str | None:
+    """The seed's words: its own for 404 and 403, "Quota Exceeded" for a full mailbox."""
     if isinstance(exc, QuotaExceeded):
-        return render_error(403, "Quota Exceeded")
-    return render_error(400, exc.message)
+        return "Quota Exceeded"
+    return None if status in (403, 404) else exc.message
 
 
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return render_error(exc.code or 500)
+install_errors(bp, render_error, ((NotFound, 404), (Unauthorized, 403), (QuotaExceeded, 403)),
+               message=_words)
 
 
 # More than 10 requests in one second from one client is 429 (seed 004), on every route.
 limiter.limit("10 per second")(bp)
 
 
-def _address(name: str) -> str:
-    return f"{name.strip().lower()}@{domains.default_name()}"
-
-
-def _open(name: str) -> tuple[str, Principal]:
-    """The mailbox's address and a principal holding its token: 404 unknown, 403 wrong token."""
-    address = _address(name)
-    if not mailboxes.exists(address):
-        raise NotFound()
-    token = request.headers.get("X-MailboxToken", "").strip()
-    mailbox_id = mailboxes.find_id_by_token(token) if token else None
-    principal = Principal(mailbox_ids=frozenset({mailbox_id} if mailbox_id else ()))
+def _open(name: str) -> tuple[str, int, Principal]:
+    """The mailbox's address and id, and a principal holding its token, in one statement:
+    404 for an unknown mailbox, 403 for a missing or wrong token. Mailboxes live at the
+    default domain: the configured one, or the first active one when it was disabled."""
+    token = request.headers.get("X-MailboxToken", "")
+    local = name.strip().lower()
     try:
-        mailbox = mailboxes.get_mailbox(address, principal)
-    except NotFound:
-        raise Unauthorized() from None
-    if mailbox.id != mailbox_id:
-        raise Unauthorized()
-    g.principal = principal
-    return address, principal
+        address = f"{local}@{settings().default_domain}"
+        mailbox_id = mailboxes.open_by_token(address, token)
+    except MailboxNotFound:
+        if domains.default_name() == settings().default_domain:
+            raise
+        address = f"{local}@{domains.default_name()}"
+        mailbox_id = mailboxes.open_by_token(address, token)
+    return address, mailbox_id, Principal(mailbox_ids=frozenset({mailbox_id}))
 
 
-def ticks(message: Message) -> str:
-    millis = int(message.received_at.timestamp() * 1000)
-    return str(millis * 10_000 + TICKS_AT_EPOCH + message.id % 10_000)
+def ticks(received_at: datetime, row_id: int) -> str:
+    millis = int(received_at.timestamp() * 1000)
+    return str(millis * 10_000 + TICKS_AT_EPOCH + row_id % 10_000)
 
 
-def _by_ticks(address: str, principal: Principal) -> dict[str, Message]:
-    return {ticks(m): m for m in messages.list_all(address, principal, oldest_first=True)}
+def _ids(mailbox_id: int) -> list[str]:
+    return [ticks(m.received_at, m.id)  # type: ignore[attr-defined]
+            for m in listings.summaries(mailbox_id, oldest_first=True)]
 
 
 def _one(name: str, message_id: str) -> tuple[Message, Principal]:
-    """A message of the mailbox by its tick id (404 when the mailbox has none such)."""
-    address, principal = _open(name)
-    message = _by_ticks(address, principal).get(message_id)
-    if message is None:
+    """A message of the mailbox, with its raw source, by its tick id (404 when the mailbox
+    has none such): three statements."""
+    _, mailbox_id, principal = _open(name)
+    opened = messages.open_message(_by_tick(mailbox_id, message_id), principal, bodies=False,
+                                   attachments=False, raw=True)
+    return opened.message, principal
+
+
+def _by_tick(mailbox_id: int, tick: str) -> int:
+    number = parse_id(tick, 2**63)
+    if number is None or number < TICKS_AT_EPOCH:
         raise NotFound()
-    return message, principal
+    millis = (number - TICKS_AT_EPOCH) // 10_000
+    moment = datetime.fromtimestamp(millis / 1000, UTC)
+    for message in listings.received_around(mailbox_id, moment):
+        if ticks(message.received_at, message.id) == tick:  # type: ignore[attr-defined]
+            return message.public_id
+    raise NotFound()
 
 
 def _json_body() -> Any:
@@ -131,7 +142,7 @@ def mailbox_create() -> Response:
 @bp.delete("/mailbox/<name>")
 def mailbox_delete(name: str) -> Response:
     """Delete the mailbox and its messages."""
-    address, principal = _open(name)
+    address, _, principal = _open(name)
     mailboxes.delete_mailbox(address, principal)
     return ok(True)
 
@@ -139,33 +150,39 @@ def mailbox_delete(name: str) -> Response:
 @bp.put("/mailbox/<name>/token")
 def token_reset(name: str) -> Response:
     """A new token; every older one stops working at once."""
-    address, principal = _open(name)
+    address, _, principal = _open(name)
     return ok({"name": name.lower(), "token": mailboxes.rotate_token(address, principal, "hex40")})
 
 
 @bp.get("/mailbox/<name>")
 def message_ids(name: str) -> Response:
     """Message ids, oldest first."""
-    address, principal = _open(name)
-    return ok(list(_by_ticks(address, principal)))
+    _, mailbox_id, _ = _open(name)
+    return ok(_ids(mailbox_id))
 
 
 @bp.post("/mailbox/<name>/messages")
 def messages_get(name: str) -> Response:
     """Raw messages for the given ids; unknown ids are left out."""
-    address, principal = _open(name)
+    _, mailbox_id, principal = _open(name)
     wanted = _json_body()
     if not isinstance(wanted, list) or not all(isinstance(i, str) for i in wanted):
         raise BadRequest("Send a JSON array of message id strings.")
-    found = _by_ticks(address, principal)
-    return ok([{"key": i, "value": raw_text(messages.raw_source(found[i].public_id, principal))}
-               for i in wanted if i in found])
+    found = {ticks(m.received_at, m.id): m.public_id  # type: ignore[attr-defined]
+             for m in listings.summaries(mailbox_id)}
+    sources = []
+    for tick in dict.fromkeys(wanted):
+        if tick in found:
+            opened = messages.open_message(found[tick], principal, bodies=False,
+                                           attachments=False, raw=True)
+            sources.append({"key": tick, "value": raw_text(messages.raw_source(opened.message))})
+    return ok(sources)
 
 
 @bp.put("/mailbox/<name>/messages")
 def message_send(name: str) -> Response:
     """Compose a message from and to the mailbox and store it as received mail."""
-    address, _ = _open(name)
+    address, _, _ = _open(name)
     body = _json_body()
     if not isinstance(body, dict) or not isinstance(body.get("subject", ""), str) \
             or not isinstance(body.get("body", ""), str) \
@@ -180,8 +197,8 @@ def message_send(name: str) -> Response:
 @bp.get("/mailbox/<name>/messages/<message_id>")
 def message_get(name: str, message_id: str) -> Response:
     """One raw message."""
-    message, principal = _one(name, message_id)
-    return ok(raw_text(messages.raw_source(message.public_id, principal)))
+    message, _ = _one(name, message_id)
+    return ok(raw_text(messages.raw_source(message)))
 
 
 @bp.delete("/mailbox/<name>/messages/<message_id>")

@@ -17,15 +17,15 @@ import string
 from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.dialects._common import PUBLIC, public_domains, sql_time
+from app.dialects._common import PUBLIC, install_errors, public_domains, sql_time
 from app.http.downloads import attachment_response
 from app.mail.addresses import is_reserved
 from app.models import Message
-from app.services import messages
+from app.services import listings, messages
 from app.services.errors import MailboxNotFound, MayflyError, NotFound
+from app.services.ids import parse_id
 
 bp = Blueprint("onesecmail", __name__, url_prefix="/compat/1secmail/api/v1")
 MAX_COUNT = 500
@@ -48,15 +48,7 @@ def render_error(status: int, message: str | None = None) -> Response:
     return response
 
 
-@bp.errorhandler(MayflyError)
-def _domain_error(exc: MayflyError) -> Response:
-    status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Reserved) else 400
-    return render_error(status, exc.message)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return render_error(exc.code or 500)
+install_errors(bp, render_error, ((NotFound, 404), (Reserved, 403)))
 
 
 def _param(name: str) -> str:
@@ -73,13 +65,19 @@ def _address() -> str:
     return f"{login}@{domain}"
 
 
+def _message_id() -> int:
+    text = _param("id")
+    if not (text.isascii() and text.isdigit()):
+        raise BadRequest("id must be a number.")
+    message_id = parse_id(text)
+    if message_id is None:
+        raise NotFound("Message not found.")
+    return message_id
+
+
 def _message() -> Message:
     try:
-        message_id = int(_param("id"))
-    except ValueError:
-        raise BadRequest("id must be a number.") from None
-    try:
-        return messages.get_message_in(_address(), message_id, PUBLIC)
+        return messages.open_message(_message_id(), PUBLIC, address=_address()).message
     except MailboxNotFound:
         raise NotFound("Message not found.") from None
 
@@ -105,7 +103,7 @@ def _get_domain_list() -> Response:
 
 def _get_messages() -> Response:
     try:
-        page = messages.list_messages(_address(), PUBLIC, limit=LIST_LIMIT)
+        page = listings.list_messages(_address(), PUBLIC, limit=LIST_LIMIT)
     except MailboxNotFound:
         return jsonify([])
     return jsonify([{"id": m.public_id, "from": m.from_addr, "subject": m.subject,
@@ -124,9 +122,12 @@ def _read_message() -> Response:
 
 
 def _download() -> Response:
-    message = _message()
-    attachment = messages.get_attachment_by_name(message.public_id, _param("file"), PUBLIC)
-    return attachment_response(attachment)
+    try:
+        part = messages.attachment(_message_id(), PUBLIC, filename=_param("file"),
+                                   address=_address())
+    except MailboxNotFound:
+        raise NotFound("Message not found.") from None
+    return attachment_response(part)
 
 
 _ACTIONS: dict[str, Callable[[], Response]] = {

@@ -22,18 +22,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.dialects._common import raw_text
+from app.dialects._common import install_errors, raw_text
 from app.extensions import limiter
+from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.http.limits import charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
-from app.services import accounts, domains, messages
+from app.services import accounts, domains, listings, messages
 from app.services.access import Principal
 from app.services.context import settings
-from app.services.errors import Forbidden, InvalidInput, MayflyError, NotFound, Unauthorized
+from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
 
 bp = Blueprint("tempemail", __name__, url_prefix="/compat/tempemail/api")
@@ -52,15 +52,7 @@ def render_error(status: int, message: str | None = None) -> Response:
     return envelope(None, status, message or HTTP_STATUS_CODES.get(status, "Error"))
 
 
-@bp.errorhandler(MayflyError)
-def _domain_error(exc: MayflyError) -> Response:
-    status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
-    return render_error(status, exc.message)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return render_error(exc.code or 500)
+install_errors(bp, render_error, STATUS)
 
 
 def _millis(moment: datetime) -> int:
@@ -80,10 +72,10 @@ def _credentials() -> tuple[str, str]:
 def _account() -> Mailbox:
     """The account the request's JWT opens (401 without one)."""
     if "account" not in g:
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = bearer_token()
+        if token is None:
             raise Unauthorized("Missing authentication token.")
-        g.account = accounts.from_token(token.strip())
+        g.account = accounts.from_token(token)
     return g.account
 
 
@@ -149,24 +141,28 @@ def messages_list() -> Response:
         raise InvalidInput("limit and cursor must be numbers.") from None
     if not MIN_LIMIT <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}.")
-    page = messages.list_messages(account.address, _principal(), limit=limit, cursor=cursor)
+    page = listings.list_messages(account.address, _principal(), limit=limit, cursor=cursor)
     return envelope({"items": [_item(m, account.address) for m in page.items],
                      "pagination": {"nextCursor": None if page.next_cursor is None
                                     else str(page.next_cursor), "limit": limit}})
 
 
-def _message(message_id: str, bodies: bool = True) -> Message:
+def _message_id(message_id: str) -> int:
     public_id = parse_id(message_id)
     if public_id is None:
         raise NotFound("Message not found.")
-    return messages.get_message_in(_account().address, public_id, _principal(),
-                                   bodies=bodies)
+    return public_id
+
+
+def _scope() -> dict[str, Any]:
+    """A message of this account's mailbox, opened with the account's own credential."""
+    return {"address": _account().address}
 
 
 @bp.get("/messages/<message_id>")
 def message_show(message_id: str) -> Response:
     """One message with its bodies and attachments."""
-    message = _message(message_id)
+    message = messages.open_message(_message_id(message_id), _principal(), **_scope()).message
     return envelope({
         **_item(message, _account().address), "text": message.text_body,
         "html": message.html_body,
@@ -180,31 +176,30 @@ def message_show(message_id: str) -> Response:
 @bp.get("/messages/<message_id>/raw")
 def message_raw(message_id: str) -> Response:
     """The message exactly as received."""
-    message = _message(message_id, bodies=False)
-    return envelope({"raw": raw_text(messages.raw_source(message.public_id, _principal()))})
+    opened = messages.open_message(_message_id(message_id), _principal(), bodies=False,
+                                   attachments=False, **_scope())
+    return envelope({"raw": raw_text(messages.raw_source(opened.message))})
 
 
 @bp.route("/messages/<message_id>/read", methods=["GET", "POST", "PUT", "PATCH"])
 def message_read(message_id: str) -> Response:
     """Mark read (any of these methods: the seed's own example sends GET)."""
-    message = _message(message_id, bodies=False)
-    messages.set_seen(message.public_id, _principal(), True)
+    messages.set_seen(_message_id(message_id), _principal(), True, **_scope())
     return envelope({"id": message_id, "isRead": True})
 
 
 @bp.delete("/messages/<message_id>")
 def message_delete(message_id: str) -> Response:
     """Delete one message."""
-    message = _message(message_id, bodies=False)
-    messages.delete_message(message.public_id, _principal())
+    messages.delete_message(_message_id(message_id), _principal(), **_scope())
     return envelope(None)
 
 
 @bp.get("/messages/<message_id>/attachments/<attachment_id>")
 def attachment(message_id: str, attachment_id: str) -> Response:
     """An attachment's bytes, with the same token."""
-    message = _message(message_id, bodies=False)
-    part = messages.get_attachment(message.public_id, attachment_id, _principal())
+    part = messages.attachment(_message_id(message_id), _principal(),
+                               attachment_id=attachment_id, **_scope())
     return attachment_response(part)
 
 

@@ -18,18 +18,14 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 
-from app.dialects._common import PUBLIC, public_domains, sql_time
+from app.dialects._common import PUBLIC, install_errors, public_domains, sql_time
 from app.http.downloads import attachment_response
-from app.models import Message
 from app.models.base import utcnow
-from app.services import mailboxes, messages, stats
+from app.services import listings, mailboxes, messages, stats
 from app.services.errors import (
     AddressTaken,
     InvalidInput,
-    MailboxNotFound,
-    MayflyError,
     NotFound,
     ReservedAddress,
 )
@@ -57,14 +53,7 @@ def _generate_error(status: int, message: str) -> Response:
     return response
 
 
-@bp.errorhandler(MayflyError)
-def _domain_error(exc: MayflyError) -> Response:
-    return render_error(404 if isinstance(exc, NotFound) else 400, exc.message)
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return render_error(exc.code or 500)
+install_errors(bp, render_error, ((NotFound, 404),))
 
 
 @bp.get("/generate")
@@ -91,15 +80,14 @@ def generate() -> Response:
 @bp.get("/inbox/<path:email>")
 def inbox(email: str) -> Response | tuple[Response, int]:
     """All messages of a public address, newest first."""
-    try:
-        mailbox = mailboxes.get_mailbox(email, PUBLIC)
-        items = messages.list_all(email, PUBLIC)
-    except MailboxNotFound:
+    state = listings.find_state(email, PUBLIC)
+    if state is None:
         return jsonify({"error": NOT_FOUND, "searched_for": email.strip().lower(),
                         "hint": "Generate this email first via /generate endpoint"}), 404
+    items = listings.summaries(state.id) if state.total else []
     return jsonify({
-        "success": True, "email": mailbox.address, "created_at": sql_time(mailbox.created_at),
-        "expires_at": sql_time(mailbox.expires_at), "total": len(items),
+        "success": True, "email": state.address, "created_at": sql_time(state.created_at),
+        "expires_at": sql_time(state.expires_at), "total": len(items),
         "emails": [{"id": m.public_id, "from_email": m.from_addr, "from_name": m.from_name,
                     "subject": m.subject, "is_read": int(m.seen),
                     "received_at": sql_time(m.received_at)} for m in items],
@@ -109,8 +97,8 @@ def inbox(email: str) -> Response | tuple[Response, int]:
 @bp.get("/email/<int:message_id>")
 def email_show(message_id: int) -> Response:
     """One message with its bodies and attachments; marks it read."""
-    message = _public_message(message_id)
-    messages.set_seen(message_id, PUBLIC, True)
+    opened = _public_message(message_id, numbers=True, mark_seen=True)
+    message = opened.message
     return jsonify({
         "success": True,
         "email": {"id": message.public_id, "email_address_id": message.mailbox_id,
@@ -118,18 +106,21 @@ def email_show(message_id: int) -> Response:
                   "subject": message.subject, "body_text": message.text_body,
                   "body_html": message.html_body, "is_read": 1,
                   "received_at": sql_time(message.received_at)},
-        "attachments": [{"id": a.number, "filename": a.filename, "size": a.size,
+        "attachments": [{"id": opened.numbers[a.id], "filename": a.filename, "size": a.size,
                          "content_type": a.content_type,
-                         "file_path": url_for("tempmail_php.attachment", number=a.number)}
-                        for a in message.attachments],
+                         "file_path": url_for("tempmail_php.attachment",
+                                              number=opened.numbers[a.id])}
+                        for a in message.attachments if a.id in opened.numbers],
     })
 
 
 @bp.delete("/email/<int:message_id>")
 def email_delete(message_id: int) -> Response:
     """Delete a message; the seed's deleted_id is a string."""
-    _public_message(message_id)
-    messages.delete_message(message_id, PUBLIC)
+    try:
+        messages.delete_message(message_id, PUBLIC)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
     return jsonify({"success": True, "deleted_id": str(message_id)})
 
 
@@ -137,7 +128,7 @@ def email_delete(message_id: int) -> Response:
 def attachment(number: int) -> Response:
     """An attachment's bytes, while its mailbox is public."""
     try:
-        _, part = messages.get_attachment_by_number(number, PUBLIC)
+        part = messages.attachment_by_number(number, PUBLIC)
     except NotFound:
         return render_error(404, "Attachment not found")
     return attachment_response(part)
@@ -158,8 +149,8 @@ def domains_list() -> Response:
     return jsonify({"success": True, "domains": public_domains()})
 
 
-def _public_message(message_id: int) -> Message:
+def _public_message(message_id: int, **options: bool) -> messages.OpenedMessage:
     try:
-        return messages.get_message(message_id, PUBLIC)
+        return messages.open_message(message_id, PUBLIC, **options)
     except NotFound:
         raise NotFound(NOT_FOUND) from None

@@ -16,22 +16,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import string
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
-from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.dialects._common import iso_time, sql_time
+from app.dialects._common import install_errors, iso_time, sql_time
 from app.http import request_quota
+from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.models import Mailbox, Message
-from app.services import api_keys, domains, mailboxes, messages, quota
+from app.services import api_keys, domains, listings, mailboxes, messages, quota
 from app.services.access import Principal
 from app.services.errors import (
     AddressTaken,
     Forbidden,
     InvalidInput,
-    MayflyError,
     MessageNotFound,
     NotFound,
     QuotaExceeded,
@@ -53,24 +53,13 @@ def render_error(status: int, message: str | None = None) -> Response:
     return response
 
 
-@bp.errorhandler(MayflyError)
-def _domain_error(exc: MayflyError) -> Response:
-    status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
-    response = render_error(status, exc.message)
-    if isinstance(exc, Exhausted):
-        response.headers["Retry-After"] = str(exc.retry_after)
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return render_error(exc.code or 500)
+install_errors(bp, render_error, STATUS)
 
 
 @bp.before_request
 def _authenticate() -> None:
-    scheme, _, key = request.headers.get("Authorization", "").partition(" ")
-    user = api_keys.verify(key.strip()) if scheme.lower() == "bearer" and key.strip() else None
+    key = bearer_token()
+    user = api_keys.verify(key) if key else None
     if user is None:
         raise Unauthorized("Unauthenticated.")
     g.principal = Principal(user_id=user.id)
@@ -112,7 +101,7 @@ def _tag(payload: bytes) -> bytes:
     return hmac.new(key, b"tempmailg-id:" + payload, hashlib.sha256).digest()[:24]
 
 
-def _mailbox_json(mailbox: Mailbox, token: str | None) -> dict:
+def _mailbox_json(mailbox: Mailbox, token: str | None) -> dict[str, Any]:
     left = mailboxes.time_left(mailbox)
     return {"id": mailbox.id, "email": mailbox.address, "domain": mailbox.address.split("@")[1],
             "expire_at": iso_time(mailbox.expires_at),
@@ -120,11 +109,11 @@ def _mailbox_json(mailbox: Mailbox, token: str | None) -> dict:
             "created_at": iso_time(mailbox.created_at), "email_token": token}
 
 
-def _message_json(message: Message, mailbox: Mailbox) -> dict:
+def _message_json(message: Message, address: str) -> dict[str, Any]:
     opaque = encode_id(message.public_id)
     return {
         "is_seen": message.seen, "subject": message.subject, "from": message.from_name,
-        "from_email": message.from_addr, "to": mailbox.address,
+        "from_email": message.from_addr, "to": address,
         "receivedAt": sql_time(message.received_at), "id": opaque,
         "html": bool(message.html_body), "content": message.html_body or message.text_body,
         "attachments": [{
@@ -181,50 +170,38 @@ def messages_list() -> Response:
     email = request.args.get("email", "")
     if not email:
         raise InvalidInput("The email parameter is required.")
-    mailbox = _owned(email)
-    items = messages.list_all(email, g.principal)
-    return jsonify({"status": True, "mailbox": mailbox.address,
-                    "messages": [_message_json(m, mailbox) for m in items]})
+    # The key's user reads only what they own here, even public mailboxes (seed 002).
+    items = listings.with_bodies(email, g.principal, owned_only=True)
+    address = email.strip().lower()
+    return jsonify({"status": True, "mailbox": address,
+                    "messages": [_message_json(m, address) for m in items]})
 
 
 @bp.get("/messages/<message_id>")
 def message_show(message_id: str) -> Response:
     """One owned message; marks it seen."""
-    public_id = decode_id(message_id)
-    message = _owned_message(public_id)
-    messages.set_seen(public_id, g.principal, True)
-    message = messages.get_message(public_id, g.principal)
-    return jsonify({"status": True, "data": _message_json(message, messages.mailbox_of(message))})
+    opened = messages.open_message(decode_id(message_id), g.principal, owned_only=True,
+                                   mark_seen=True)
+    return jsonify({"status": True, "data": _message_json(opened.message, opened.address)})
 
 
 @bp.delete("/messages/<message_id>")
 def message_delete(message_id: str) -> Response:
     """Delete one owned message."""
-    public_id = decode_id(message_id)
-    _owned_message(public_id)
-    messages.delete_message(public_id, g.principal)
+    messages.delete_message(decode_id(message_id), g.principal, owned_only=True)
     return jsonify({"status": True, "message": "Message was deleted successfully."})
 
 
 @bp.get("/messages/<message_id>/attachments/<filename>")
 def attachment(message_id: str, filename: str) -> Response:
     """An attachment's bytes."""
-    public_id = decode_id(message_id)
-    _owned_message(public_id)
-    part = messages.get_attachment_by_name(public_id, filename, g.principal)
+    part = messages.attachment(decode_id(message_id), g.principal, filename=filename,
+                               owned_only=True)
     return attachment_response(part)
 
 
 def _owned(email: str) -> Mailbox:
-    # The key's user reads only what they own here, even public mailboxes (seed 002).
     mailbox = mailboxes.get_mailbox(email, g.principal)
     if mailbox.owner_id != g.user.id:
         raise NotFound("Email not found.")
     return mailbox
-
-
-def _owned_message(public_id: int) -> Message:
-    message = messages.get_message(public_id, g.principal, bodies=False)
-    if messages.mailbox_of(message).owner_id != g.user.id:
-        raise MessageNotFound()
-    return message

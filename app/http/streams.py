@@ -18,7 +18,7 @@ from typing import Any
 from flask import Response, request, stream_with_context
 
 from app.http import waits
-from app.services import changes, mailboxes, messages
+from app.services import changes, listings, mailboxes
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import parse_id
@@ -33,7 +33,7 @@ def message_stream(address: str, principal: Principal,
                    seconds: float = STREAM_SECONDS) -> Response:
     """`event: message` for each new message, newest last; raises MailboxNotFound first."""
     mailbox_id = mailboxes.waitable_id(address, principal)
-    last = _resume_point(address, principal) if mailbox_id is not None else None
+    last = _resume_point(mailbox_id) if mailbox_id is not None else None
     if request.method == "HEAD":
         return _event_response([])
     lease = waits.take()
@@ -48,9 +48,9 @@ def message_stream(address: str, principal: Principal,
                 while time.monotonic() < deadline and not news.closed and not gone():
                     if mailbox_id is None:
                         mailbox_id = mailboxes.waitable_id(address, principal)
-                    page = messages.Page([], None)
+                    page = listings.EMPTY
                     if mailbox_id is not None:
-                        page = messages.list_messages(address, principal, limit=50, since=last)
+                        page = listings.page(mailbox_id, limit=50, since=last)
                     for message in reversed(page.items):
                         last = message.public_id
                         quiet_since = time.monotonic()
@@ -59,7 +59,7 @@ def message_stream(address: str, principal: Principal,
                     if time.monotonic() - quiet_since > KEEP_ALIVE_EVERY:
                         quiet_since = time.monotonic()
                         yield ": keep-alive\n\n"
-                    messages.end_read()  # no long transaction: the next look sees new commits
+                    listings.end_read()  # no long transaction: the next look sees new commits
                     news.wait(WAKE_EVERY)
         except (MailboxNotFound, InvalidInput):
             return  # deleted, expired, or its last message went away: end the stream
@@ -78,8 +78,10 @@ def _event_response(body: Any) -> Response:
     return response
 
 
-def _resume_point(address: str, principal: Principal) -> int | None:
+def _resume_point(mailbox_id: int) -> int | None:
     """After Last-Event-ID when the client resumes, else after the newest message now."""
-    newest = messages.newest_id(address, principal)  # also checks the principal may read it
+    newest = listings.page(mailbox_id, limit=1).items
+    if not newest:
+        return None
     resumed = parse_id(request.headers.get("Last-Event-ID"))
-    return resumed if resumed is not None and newest is not None else newest
+    return resumed if resumed is not None else newest[0].public_id

@@ -1,6 +1,7 @@
 """The store's tables, as SQLAlchemy 2.0 typed models."""
 
 from app.models.api_key import ApiKey
+from app.models.attachment_number import AttachmentNumber
 from app.models.base import Base
 from app.models.domain import Domain
 from app.models.mailbox import Mailbox
@@ -10,5 +11,5 @@ from app.models.usage import UsageDay
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
-__all__ = ["ApiKey", "Attachment", "Base", "Domain", "Mailbox", "MailboxAccount", "Message",
-           "UsageDay", "User", "Webhook", "WebhookDelivery"]
+__all__ = ["ApiKey", "Attachment", "AttachmentNumber", "Base", "Domain", "Mailbox",
+           "MailboxAccount", "Message", "UsageDay", "User", "Webhook", "WebhookDelivery"]

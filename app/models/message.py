@@ -56,8 +56,6 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     # Unguessable: some doors hand out download links that need no other credential.
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
-    # The same secret as an integer, for doors whose wire format has integer ids.
-    number: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"),
                                             index=True)
     filename: Mapped[str] = mapped_column(sa.String(255))

@@ -9,21 +9,25 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses, mime
-from app.models import Attachment, Domain, Mailbox, Message, User
+from app.models import Attachment, AttachmentNumber, Domain, Mailbox, Message, User
 from app.models.base import utcnow
 from app.services import changes, mailbox_policy, quota, webhooks
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
+from app.services.summaries import message_summary
 
 MAILBOXES = Mailbox.__table__
 MESSAGES = Message.__table__
 ATTACHMENTS = Attachment.__table__
+NUMBERS = AttachmentNumber.__table__
 
 
 class Verdict(enum.Enum):
@@ -187,7 +191,11 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
         rows = [{**a, "message_id": mid} for mid, group in zip(ids, attachment_rows, strict=True)
                 for a in group]
         if rows:
-            db.session.execute(sa.insert(ATTACHMENTS), rows)
+            attachment_ids = db.session.execute(
+                sa.insert(ATTACHMENTS).returning(ATTACHMENTS.c.id, sort_by_parameter_order=True),
+                rows).scalars().all()
+            db.session.execute(sa.insert(NUMBERS), [
+                {"attachment_id": i, "number": new_public_id()} for i in attachment_ids])
         for mailbox_id, size in batch.added.items():
             # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
             db.session.execute(sa.update(MAILBOXES).where(MAILBOXES.c.id == mailbox_id)
@@ -198,13 +206,10 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
     return outcomes
 
 
-def _event(row: dict, batch: _Batch, mailbox_id: int) -> dict:  # type: ignore[type-arg]
+def _event(row: dict[str, Any], batch: _Batch, mailbox_id: int) -> dict[str, Any]:
     address = next(a for a, i in batch.mailboxes.items() if i == mailbox_id)
-    return {"event": "message.received", "mailbox": address, "message": {
-        "id": row["public_id"], "from": {"name": row["from_name"], "address": row["from_addr"]},
-        "subject": row["subject"], "received_at": row["received_at"].isoformat(timespec="seconds"),
-        "size": row["size"], "has_attachments": row["has_attachments"],
-        "preview": row["preview"]}}
+    return {"event": "message.received", "mailbox": address,
+            "message": message_summary(SimpleNamespace(**row))}  # type: ignore[arg-type]
 
 
 def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
@@ -241,8 +246,8 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
     }
 
 
-def _attachment_row(part: mime.Attachment) -> dict:  # type: ignore[type-arg]
-    return {"public_id": new_attachment_id(), "number": new_public_id(),
-            "filename": part.filename, "content_type": part.content_type[:255],
-            "size": part.size, "content_id": (part.content_id or "")[:255] or None,
-            "inline": part.inline, "data": part.data}
+def _attachment_row(part: mime.Attachment) -> dict[str, Any]:
+    return {"public_id": new_attachment_id(), "filename": part.filename,
+            "content_type": part.content_type[:255], "size": part.size,
+            "content_id": (part.content_id or "")[:255] or None, "inline": part.inline,
+            "data": part.data}

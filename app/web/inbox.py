@@ -11,26 +11,31 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http import streams
 from app.http.limits import CREATE_LIMIT, HOME_LIMIT
-from app.services import domains, mailboxes, messages
+from app.services import listings, mailboxes
 from app.services.errors import MailboxNotFound, MayflyError
 from app.web import bp, htmx, visitor
 
 
-def _visitor_mailbox() -> str:
-    """The visitor's live address, creating a fresh public one when there is none."""
+def _visitor_inbox() -> listings.InboxView:
+    """The visitor's live address and its inbox, making a fresh public one when needed."""
     address = visitor.current_address()
-    if address and mailboxes.find_mailbox(address, visitor.principal()) is not None:
-        return address
+    if address:
+        try:
+            view = listings.open_inbox(address, visitor.principal())
+            if view.state is not None:
+                return view
+        except MailboxNotFound:
+            pass
     created = mailboxes.create_mailbox()
     visitor.remember(created.mailbox.address)
-    return created.mailbox.address
+    return listings.open_inbox(created.mailbox.address, visitor.principal())
 
 
 @bp.get("/")
 @limiter.limit(HOME_LIMIT)
 def home() -> str:
     """The visitor's own address and its live inbox, at once."""
-    return render_template("inbox/index.html", **_inbox_context(_visitor_mailbox(), own=True))
+    return render_template("inbox/index.html", **_inbox_context(_visitor_inbox(), own=True))
 
 
 @bp.get("/inbox/<address>")
@@ -40,30 +45,28 @@ def inbox_show(address: str) -> str | BaseResponse:
     `?token=` opens a protected mailbox from a link (tempmailg's email_token), then
     redirects so the token does not stay in the address bar or the history.
     """
-    try:
-        address = mailboxes.check_viewable(address)
-    except MailboxNotFound:
-        raise NotFound() from None
     token = request.args.get("token")
     if token:
         try:
             visitor.unlock(mailboxes.open_with_token(address, token))
         except MailboxNotFound:
             raise NotFound() from None
-        return redirect(url_for("web.inbox_show", address=address), 303)
+        return redirect(url_for("web.inbox_show", address=address.strip().lower()), 303)
+    view = _open(address)
     return render_template("inbox/index.html",
-                           **_inbox_context(address, own=address == visitor.current_address()))
+                           **_inbox_context(view, own=view.address == visitor.current_address()))
 
 
 @bp.get("/inbox/<address>/list")
 @limiter.exempt  # polled every few seconds by every open tab; costs one indexed query
 def inbox_list(address: str) -> str | Response:
     """The message list fragment; 204 when nothing changed since the version the page knows."""
-    version = _version(address)
-    if request.args.get("known") == version:
+    version, page = listings.inbox_changes(address, visitor.principal(),
+                                           request.args.get("known"))
+    if page is None:
         return htmx.no_change()
-    address = mailboxes.check_viewable(address)
-    return render_template("inbox/_list.html", standalone=True, **_list_context(address, version))
+    return render_template("inbox/_list.html", standalone=True, address=address.strip().lower(),
+                           **_list_context(page, version, _unread(version)))
 
 
 @bp.post("/address/random")
@@ -84,8 +87,7 @@ def address_choose() -> BaseResponse | tuple[str, int]:
     try:
         created = mailboxes.create_mailbox(local, domain)
     except MayflyError as exc:
-        address = _visitor_mailbox()
-        context = _inbox_context(address, own=True, error=exc.message, chosen=local)
+        context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local)
         return render_template("inbox/index.html", **context), 422 if exc.code != "taken" else 409
     visitor.remember(created.mailbox.address)
     return redirect(url_for("web.home"), 303)
@@ -95,7 +97,7 @@ def address_choose() -> BaseResponse | tuple[str, int]:
 def address_switch() -> BaseResponse:
     """Back to one of the visitor's recent addresses."""
     address = request.form.get("address", "")
-    if address in visitor.recent() and mailboxes.find_mailbox(address, visitor.principal()):
+    if address in visitor.recent() and listings.find_state(address, visitor.principal()):
         visitor.remember(address)
     return redirect(url_for("web.home"), 303)
 
@@ -115,37 +117,36 @@ def inbox_unlock(address: str) -> BaseResponse | tuple[str, int]:
     try:
         visitor.unlock(mailboxes.open_with_token(address, request.form.get("token", "")))
     except MailboxNotFound:
-        context = _inbox_context(mailboxes.check_viewable(address), own=False,
+        context = _inbox_context(_open(address), own=False,
                                  unlock_error="That token does not open this mailbox.")
         return render_template("inbox/index.html", **context), 403
     return redirect(url_for("web.inbox_show", address=address), 303)
 
 
-def _version(address: str) -> str:
+def _open(address: str) -> listings.InboxView:
     try:
-        return messages.inbox_version(address, visitor.principal())
+        return listings.open_inbox(address, visitor.principal())
     except MailboxNotFound:
-        return "none"
+        raise NotFound() from None
 
 
-def _list_context(address: str, version: str) -> dict[str, Any]:
-    try:
-        page = messages.list_messages(address, visitor.principal(), limit=50)
-        unread = messages.count_unread(address, visitor.principal())
-    except MailboxNotFound:
-        page, unread = messages.Page([], None), 0
-    return {"address": address, "items": page.items, "more": page.next_cursor is not None,
-            "unread": unread, "version": version}
+def _unread(version: str) -> int:
+    return 0 if version == listings.NO_MAILBOX_VERSION else int(version.rsplit("-", 1)[1])
 
 
-def _inbox_context(address: str, *, own: bool, **extra: Any) -> dict[str, Any]:
-    mailbox = mailboxes.find_mailbox(address, visitor.principal())
+def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:
+    return {"items": page.items, "more": page.next_cursor is not None, "unread": unread,
+            "version": version}
+
+
+def _inbox_context(view: listings.InboxView, *, own: bool, **extra: Any) -> dict[str, Any]:
     return {
-        **_list_context(address, _version(address)),
-        "mailbox": mailbox,
+        **_list_context(view.page, view.version, view.state.unread if view.state else 0),
+        "address": view.address,
+        "mailbox": view.state,
         "own": own,
-        "domains": [d.name for d in domains.list_active()],
-        "recent": [a for a in visitor.recent() if a != address],
+        "domains": [d.name for d in view.domains],
+        "recent": [a for a in visitor.recent() if a != view.address],
         **extra,
     }
 
@@ -154,5 +155,4 @@ def _inbox_context(address: str, *, own: bool, **extra: Any) -> dict[str, Any]:
 @limiter.exempt  # one long request per open tab, capped by WAIT_MAX_CONCURRENT
 def inbox_events(address: str) -> Response:
     """Server-Sent Events for the open inbox: it refreshes at once, not at the next poll."""
-    return streams.message_stream(mailboxes.check_viewable(address), visitor.principal(),
-                                  lambda m: {"id": m.public_id})
+    return streams.message_stream(address, visitor.principal(), lambda m: {"id": m.public_id})

@@ -45,9 +45,8 @@ def _sanitized(message: Message, allow_remote: bool):  # type: ignore[no-untyped
 @bp.get("/m/<int:message_id>")
 def message_show(message_id: int) -> str:
     """The message page: headers, body tabs, attachments. Opening it marks it read."""
-    message = messages.get_message(message_id, visitor.principal())
-    if not message.seen:
-        messages.set_seen(message_id, visitor.principal(), True)
+    opened = messages.open_message(message_id, visitor.principal(), mark_seen=True)
+    message = opened.message
     view = request.args.get("view") or ("html" if message.html_body else "text")
     if view not in VIEWS:
         view = "text"
@@ -55,10 +54,10 @@ def message_show(message_id: int) -> str:
     remote_blocked = bool(message.html_body) and _sanitized(message, False).remote_blocked
     source = None
     if view == "source":
-        source = messages.raw_source(message_id, visitor.principal()).decode("utf-8", "replace")
+        source = messages.raw_source(message).decode("utf-8", "replace")
     codes = extract_codes(message.text_body, message.html_body)
     return render_template(
-        "message/show.html", message=message, mailbox=messages.mailbox_of(message), view=view,
+        "message/show.html", message=message, address=opened.address, view=view,
         code=codes[0] if codes else None,
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
         attachments=[a for a in message.attachments if not a.inline or not a.content_id])
@@ -67,7 +66,7 @@ def message_show(message_id: int) -> str:
 @bp.get("/m/<int:message_id>/body")
 def message_body(message_id: int) -> Response:
     """The sanitized HTML document the message page frames; remote images only when asked."""
-    message = messages.get_message(message_id, visitor.principal())
+    message = messages.open_message(message_id, visitor.principal()).message
     allow_remote = request.args.get("images") == "1"
     html = render_template("message/body.html", body=_sanitized(message, allow_remote).html)
     response = Response(html, mimetype="text/html")
@@ -79,7 +78,7 @@ def message_body(message_id: int) -> Response:
 @bp.get("/m/<int:message_id>/parts/<attachment_id>")
 def message_part(message_id: int, attachment_id: str) -> Response:
     """An inline image the body names with cid:, for the sandboxed frame to show."""
-    part = messages.get_attachment(message_id, attachment_id, visitor.principal())
+    part = messages.attachment(message_id, visitor.principal(), attachment_id=attachment_id)
     if part.content_type not in INLINE_IMAGE_TYPES:
         raise NotFound()
     return inline_image_response(part)
@@ -88,27 +87,27 @@ def message_part(message_id: int, attachment_id: str) -> Response:
 @bp.get("/m/<int:message_id>/attachments/<attachment_id>")
 def message_attachment(message_id: int, attachment_id: str) -> Response:
     """An attachment, always downloaded, never rendered in our origin."""
-    return attachment_response(messages.get_attachment(message_id, attachment_id,
-                                                       visitor.principal()))
+    return attachment_response(messages.attachment(message_id, visitor.principal(),
+                                                   attachment_id=attachment_id))
 
 
 @bp.get("/m/<int:message_id>/raw")
 def message_raw(message_id: int) -> Response:
     """The raw source as plain text: shown, never rendered."""
-    return raw_response(messages.readable_message(message_id, visitor.principal()), "text/plain")
+    opened = messages.open_message(message_id, visitor.principal(), bodies=False,
+                                   attachments=False)
+    return raw_response(opened.message, "text/plain")
 
 
 @bp.post("/m/<int:message_id>/delete")
 def message_delete(message_id: int) -> BaseResponse:
     """Delete it everywhere, then back to its inbox."""
-    message = messages.get_message(message_id, visitor.principal(), bodies=False)
-    address = messages.mailbox_of(message).address
-    messages.delete_message(message_id, visitor.principal())
+    address = messages.delete_message(message_id, visitor.principal())
     return redirect(url_for("web.inbox_show", address=address), 303)
 
 
 @bp.post("/m/<int:message_id>/unread")
 def message_unread(message_id: int) -> BaseResponse:
     """Mark it unread again, then back to its inbox."""
-    message = messages.set_seen(message_id, visitor.principal(), False)
-    return redirect(url_for("web.inbox_show", address=messages.mailbox_of(message).address), 303)
+    opened = messages.set_seen(message_id, visitor.principal(), False)
+    return redirect(url_for("web.inbox_show", address=opened.address), 303)

@@ -101,9 +101,9 @@ def test_protected_message_and_attachment_unreachable_by_id(client, send_mail, a
     assert client.delete(f"{BASE}/email/{message_id}").status_code == 404
     with app.app_context():
         from app.extensions import db
-        from app.models import Attachment
+        from app.models import AttachmentNumber
 
-        number = db.session.execute(db.select(Attachment.number)).scalar_one()
+        number = db.session.execute(db.select(AttachmentNumber.number)).scalar_one()
     assert client.get(f"{BASE}/attachment/{number}").status_code == 404
 
 

@@ -1,0 +1,265 @@
+"""A mailbox's messages as the screens and endpoints show them, in as few statements as the
+data allows: the mailbox's state with its counts is one statement, a page of summaries one
+more, and an inbox screen adds the list of domains it offers.
+
+Access is checked once per read (app.services.access); a mailbox the principal may not read,
+or that has expired, looks exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload, undefer
+
+from app.extensions import db
+from app.mail import addresses
+from app.models import Domain, Mailbox, Message
+from app.services import changes, domains, mailbox_policy, mailboxes
+from app.services.access import Principal, can_read
+from app.services.errors import InvalidInput, MailboxNotFound
+from app.services.ids import MAX_PUBLIC_ID
+
+MAX_PAGE = 100
+MAX_WAIT_SECONDS = 60
+WAKE_EVERY_SECONDS = 2.0
+
+# What a list shows of each message: plain rows, no ORM objects (lists are the hot path).
+SUMMARY = (Message.public_id, Message.from_name, Message.from_addr, Message.subject,
+           Message.received_at, Message.size, Message.seen, Message.has_attachments,
+           Message.preview)
+
+
+class Summary(Protocol):
+    public_id: int
+    from_name: str
+    from_addr: str
+    subject: str
+    received_at: datetime
+    size: int
+    seen: bool
+    has_attachments: bool
+    preview: str
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Summary]
+    next_cursor: int | None  # public id of the last item when more follow
+
+
+EMPTY = Page([], None)
+
+
+@dataclass(frozen=True)
+class MailboxState:
+    """A live, readable mailbox with its counts."""
+
+    id: int
+    address: str
+    protected: bool
+    owner_id: int | None
+    created_at: datetime
+    expires_at: datetime | None
+    used_bytes: int
+    total: int
+    unread: int
+    newest_row: int  # the highest message row id, 0 when empty
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the list would: mail arrives, is deleted, is read or unread."""
+        return f"{self.total}-{self.newest_row}-{self.unread}"
+
+
+NO_MAILBOX_VERSION = "none"
+
+_STATE = (
+    sa.select(Mailbox.id, Mailbox.address, Mailbox.local_part, Mailbox.protected,
+              Mailbox.owner_id, Mailbox.token_hash, Mailbox.created_at, Mailbox.expires_at,
+              Mailbox.used_bytes, sa.func.count(Message.id).label("total"),
+              sa.func.coalesce(sa.func.max(Message.id), 0).label("newest_row"),
+              sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)),
+                               0).label("unread"))
+    .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
+    .where(Mailbox.address == sa.bindparam("address"))
+    .group_by(Mailbox.id)
+)
+
+
+def find_state(address: str, principal: Principal) -> MailboxState | None:
+    """The mailbox with its counts, in one statement; None where it may not be shown."""
+    row = db.session.connection().execute(
+        _STATE, {"address": addresses.normalize(address)}).one_or_none()
+    if row is None or not mailbox_policy.is_live(row) or not can_read(principal, row):
+        return None
+    return MailboxState(row.id, row.address, row.protected, row.owner_id, row.created_at,
+                        row.expires_at, row.used_bytes, row.total, row.unread, row.newest_row)
+
+
+def mailbox_state(address: str, principal: Principal) -> MailboxState:
+    state = find_state(address, principal)
+    if state is None:
+        raise MailboxNotFound()
+    return state
+
+
+def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
+         since: int | None = None, subject: str | None = None,
+         sender: str | None = None) -> Page:
+    """Summaries newest first, in one statement; `cursor` continues after a message,
+    `since` keeps only newer ones (both public ids of messages in this mailbox)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
+    query = (sa.select(*SUMMARY).where(Message.mailbox_id == mailbox_id)
+             .order_by(Message.id.desc()).limit(limit + 1))
+    for public_id, keep in ((cursor, Message.id.__lt__), (since, Message.id.__gt__)):
+        if public_id is not None:
+            query = query.where(keep(_row_of(mailbox_id, public_id)))
+    if subject:
+        query = query.where(Message.subject.icontains(subject, autoescape=True))
+    if sender:
+        query = query.where(Message.from_addr.icontains(sender, autoescape=True)
+                            | Message.from_name.icontains(sender, autoescape=True))
+    rows = list(db.session.execute(query).all())
+    if not rows and (cursor is not None or since is not None):
+        _check_known(mailbox_id, cursor, since)  # an empty page: was the cursor one of ours?
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].public_id if more and rows else None)
+
+
+def _row_of(mailbox_id: int, public_id: int) -> sa.ScalarSelect[int]:
+    if not 0 < public_id < MAX_PUBLIC_ID:
+        raise InvalidInput("Unknown cursor.")
+    return (sa.select(Message.id).where(Message.mailbox_id == mailbox_id,
+                                        Message.public_id == public_id).scalar_subquery())
+
+
+def _check_known(mailbox_id: int, *public_ids: int | None) -> None:
+    wanted = [p for p in public_ids if p is not None]
+    found = db.session.execute(sa.select(sa.func.count()).select_from(Message).where(
+        Message.mailbox_id == mailbox_id, Message.public_id.in_(wanted))).scalar_one()
+    if found != len(wanted):
+        raise InvalidInput("Unknown cursor.")
+
+
+def list_messages(address: str, principal: Principal, **options: object) -> Page:
+    """A page of the mailbox's summaries (see `page`): two statements."""
+    return page(mailboxes.readable_id(address, principal), **options)  # type: ignore[arg-type]
+
+
+def wait_for_messages(address: str, principal: Principal, *, wait: float,
+                      gone: Callable[[], bool] = lambda: False, **options: object) -> Page:
+    """Like list_messages, but holds until something newer than `since` arrives, time runs
+    out, the caller is `gone`, or the process stops.
+
+    An address nobody has used yet, that would become a public mailbox, is waited on too.
+    It asks the store, not process memory, so it sees mail from every SMTP process.
+    """
+    deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
+    mailbox_id = mailboxes.waitable_id(address, principal)
+    if mailbox_id is None and options.get("since") is not None:
+        raise InvalidInput("Unknown cursor.")
+    with changes.watcher().subscribe(mailbox_id) as news:
+        while True:
+            found = EMPTY
+            if mailbox_id is None:
+                mailbox_id = mailboxes.waitable_id(address, principal)
+            if mailbox_id is not None:
+                found = page(mailbox_id, **options)  # type: ignore[arg-type]
+            remaining = deadline - time.monotonic()
+            if found.items or remaining <= 0 or news.closed or gone():
+                return found
+            end_read()  # the next look must see what others committed meanwhile
+            # Sleep until mail reaches this mailbox (one watcher per process), then look;
+            # wake every few seconds anyway to notice a caller that went away.
+            news.wait(min(remaining, WAKE_EVERY_SECONDS))
+
+
+def end_read() -> None:
+    """Close this thread's read transaction, so the next look sees what others committed."""
+    db.session.remove()
+
+
+@dataclass(frozen=True)
+class InboxView:
+    """The browser inbox: the address, its mailbox (None until mail arrives), the domains a
+    visitor can choose from, and the newest messages."""
+
+    address: str
+    state: MailboxState | None
+    domains: list[Domain]
+    page: Page
+
+    @property
+    def version(self) -> str:
+        return NO_MAILBOX_VERSION if self.state is None else self.state.version
+
+
+def open_inbox(address: str, principal: Principal, *, limit: int = 50) -> InboxView:
+    """Three statements: the domains, the mailbox with its counts, a page of summaries.
+    MailboxNotFound for addresses that can never be shown (reserved, foreign domains)."""
+    active = domains.list_active()
+    normalized = _viewable(address, active)
+    state = find_state(normalized, principal)
+    found = EMPTY if state is None or not state.total else page(state.id, limit=limit)
+    return InboxView(normalized, state, active, found)
+
+
+def inbox_changes(address: str, principal: Principal, known: str | None,
+                  *, limit: int = 50) -> tuple[str, Page | None]:
+    """For a polled list: (version, None) in one statement when nothing changed since
+    `known`, else (version, page) in two."""
+    state = find_state(address, principal)
+    if state is None:
+        mailboxes.check_viewable(address)  # reserved names and foreign domains are 404
+        return NO_MAILBOX_VERSION, None if known == NO_MAILBOX_VERSION else EMPTY
+    if state.version == known:
+        return state.version, None
+    return state.version, page(state.id, limit=limit) if state.total else EMPTY
+
+
+def _viewable(address: str, active: list[Domain]) -> str:
+    try:
+        local, domain = addresses.split(address)
+    except addresses.InvalidAddress:
+        raise MailboxNotFound() from None
+    if addresses.is_reserved(local) or domain not in {d.name for d in active}:
+        raise MailboxNotFound()
+    return f"{local}@{domain}"
+
+
+def summaries(mailbox_id: int, *, limit: int = 1000,
+              oldest_first: bool = False) -> Sequence[Summary]:
+    """Every message's summary (up to `limit`), for doors that do not page: one statement.
+    Rows also carry `id`, the message's row id (which no door shows as such)."""
+    order = Message.id.asc() if oldest_first else Message.id.desc()
+    return db.session.execute(sa.select(*SUMMARY, Message.id).where(
+        Message.mailbox_id == mailbox_id).order_by(order).limit(limit)).all()
+
+
+def received_around(mailbox_id: int, moment: datetime,
+                    slack: timedelta = timedelta(milliseconds=2)) -> Sequence[Summary]:
+    """The summaries (with row ids) of messages received within `slack` of `moment`: for
+    doors whose ids are arrival times (developermail). One indexed statement."""
+    return db.session.execute(sa.select(*SUMMARY, Message.id).where(
+        Message.mailbox_id == mailbox_id, Message.received_at >= moment - slack,
+        Message.received_at <= moment + slack)).all()
+
+
+def with_bodies(address: str, principal: Principal, *, oldest_first: bool = False,
+                limit: int = 1000, owned_only: bool = False) -> list[Message]:
+    """Every message of a mailbox (up to `limit`) with bodies and attachments, for doors that
+    do not page: three statements (the mailbox, the messages, their attachments)."""
+    mailbox_id = mailboxes.readable_id(address, principal, owned_only=owned_only)
+    order = Message.id.asc() if oldest_first else Message.id.desc()
+    return list(db.session.execute(
+        sa.select(Message).where(Message.mailbox_id == mailbox_id)
+        .options(selectinload(Message.attachments), undefer(Message.text_body),
+                 undefer(Message.html_body)).order_by(order).limit(limit)).scalars())
