@@ -10,6 +10,7 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types, parse_size
+from app.models import User
 from app.services import accounts, api_keys, domains, mailboxes, users
 from app.services.errors import MayflyError
 
@@ -33,7 +34,7 @@ def _run(action: Callable[[], object], done: str) -> None:
     click.echo(done)
 
 
-def _user(email: str):  # type: ignore[no-untyped-def]
+def _user(email: str) -> User:
     user = users.find_by_email(email)
     if user is None:
         raise click.ClickException(f"No user {email!r}.")

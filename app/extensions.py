@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,7 +38,7 @@ def init_extensions(app: Flask) -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _tune_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and the SMTP writer work at once; foreign keys make cascades real."""
     if type(dbapi_connection).__module__ != "sqlite3":
         return

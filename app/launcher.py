@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from app import ROOT, create_app
@@ -89,7 +90,7 @@ def _connect_tcp(host: str, port: int) -> None:
     socket.create_connection((host, port), timeout=1).close()
 
 
-def _wait_for(check, process: subprocess.Popen[bytes]) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(check: Callable[[], object], process: subprocess.Popen[bytes]) -> bool:
     deadline = time.monotonic() + READY_SECONDS
     while time.monotonic() < deadline and process.poll() is None:
         try:

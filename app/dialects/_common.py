@@ -28,8 +28,9 @@ def install_errors(bp: Blueprint, render_error: Renderer,
     def _domain_error(exc: MayflyError) -> Response:
         status = next((s for cls, s in statuses if isinstance(exc, cls)), default)
         response = render_error(status, message(exc, status))
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @bp.errorhandler(HTTPException)

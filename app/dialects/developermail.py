@@ -100,7 +100,7 @@ def ticks(received_at: datetime, row_id: int) -> str:
 
 
 def _ids(mailbox_id: int) -> list[str]:
-    return [ticks(m.received_at, m.id)  # type: ignore[attr-defined]
+    return [ticks(m.received_at, m.id)
             for m in listings.summaries(mailbox_id, oldest_first=True)]
 
 
@@ -120,7 +120,7 @@ def _by_tick(mailbox_id: int, tick: str) -> int:
     millis = (number - TICKS_AT_EPOCH) // 10_000
     moment = datetime.fromtimestamp(millis / 1000, UTC)
     for message in listings.received_around(mailbox_id, moment):
-        if ticks(message.received_at, message.id) == tick:  # type: ignore[attr-defined]
+        if ticks(message.received_at, message.id) == tick:
             return message.public_id
     raise NotFound()
 
@@ -168,7 +168,7 @@ def messages_get(name: str) -> Response:
     wanted = _json_body()
     if not isinstance(wanted, list) or not all(isinstance(i, str) for i in wanted):
         raise BadRequest("Send a JSON array of message id strings.")
-    found = {ticks(m.received_at, m.id): m.public_id  # type: ignore[attr-defined]
+    found = {ticks(m.received_at, m.id): m.public_id
              for m in listings.summaries(mailbox_id)}
     sources = []
     for tick in dict.fromkeys(wanted):

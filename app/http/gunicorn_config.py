@@ -15,6 +15,7 @@ monkey.patch_all()
 import logging  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+from typing import Any  # noqa: E402
 
 from app.config import ConfigError, Settings  # noqa: E402
 
@@ -40,7 +41,7 @@ limit_request_field_size = 8190
 FILE_LIMIT = 65536  # each open stream or wait is a socket: raise the soft limit for them
 
 
-def on_starting(server) -> None:  # type: ignore[no-untyped-def]
+def on_starting(server: Any) -> None:
     """Refuse a configuration whose limits would not hold, before any worker starts."""
     if server.cfg.workers > 1 and _settings.ratelimit_storage_uri.startswith("memory://"):
         message = (f"mayfly: {server.cfg.workers} web workers need a shared limit store: set "

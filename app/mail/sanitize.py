@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import bleach
 import tinycss2
@@ -119,7 +120,7 @@ class _MailCSSSanitizer(CSSSanitizer):
             if _fetches(decl.value) and not self._may_fetch(decl.value):
                 continue
             kept.append(decl.serialize())
-        return super().sanitize_css("; ".join(kept))
+        return str(super().sanitize_css("; ".join(kept)))
 
     def _may_fetch(self, tokens: list[tinycss2.ast.Node]) -> bool:
         urls = list(_urls(tokens))
@@ -162,7 +163,7 @@ class _MailFilter(Filter):
 
     shared: _State
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         dropping = 0
         for token in super().__iter__():
             kind, name = token["type"], token.get("name")
@@ -178,7 +179,7 @@ class _MailFilter(Filter):
                 token = self._link(token)
             yield token
 
-    def _link(self, token: dict) -> dict:
+    def _link(self, token: dict[str, Any]) -> dict[str, Any]:
         attrs = token["data"]
         href = attrs.get((None, "href"), "")
         # Only absolute links out, or in-page anchors; "data" is allowed for images alone.
@@ -188,7 +189,7 @@ class _MailFilter(Filter):
         attrs[(None, "rel")] = "noopener noreferrer"
         return token
 
-    def _image(self, token: dict) -> dict:
+    def _image(self, token: dict[str, Any]) -> dict[str, Any]:
         attrs = token["data"]
         src = attrs.pop((None, "src"), None)
         allowed = self.shared.image_source(src) if src else None

@@ -12,11 +12,16 @@ from app.services.secrets import grant_proof
 class MailboxFields(Protocol):
     """What access rules look at: a Mailbox, or a query row with the same columns."""
 
-    id: int
-    local_part: str
-    protected: bool
-    owner_id: int | None
-    token_hash: str | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def local_part(self) -> str: ...
+    @property
+    def protected(self) -> bool: ...
+    @property
+    def owner_id(self) -> int | None: ...
+    @property
+    def token_hash(self) -> str | None: ...
 
 
 @dataclass(frozen=True)

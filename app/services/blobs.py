@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.extensions import db
 from app.models import Attachment, Message
@@ -24,7 +25,8 @@ def raw_chunks(message: Message) -> Iterator[bytes]:
     return _chunks(Message.raw, Message.id, message.id, message.size)
 
 
-def _chunks(column: sa.Column, key: sa.Column, row_id: int, size: int) -> Iterator[bytes]:
+def _chunks(column: InstrumentedAttribute[bytes], key: InstrumentedAttribute[int], row_id: int,
+            size: int) -> Iterator[bytes]:
     for start in range(0, size, CHUNK):
         yield bytes(db.session.execute(
             sa.select(sa.func.substr(column, start + 1, CHUNK)).where(key == row_id)

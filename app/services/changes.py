@@ -15,6 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -109,7 +110,7 @@ class Watcher:
         connection = db.engine.raw_connection()
         connection.detach()  # its own connection for good: never back into the pool
         try:
-            driver = connection.dbapi_connection
+            driver: Any = connection.dbapi_connection  # psycopg's own connection
             driver.autocommit = True
             driver.execute(f"LISTEN {CHANNEL}")
             while not self.closed:
@@ -164,9 +165,9 @@ def _mailbox_ids(payload: str) -> list[int] | None:
 
 def watcher() -> Watcher:
     """This process's watcher, started on first use."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     with _lock:
-        found = app.extensions.get("mayfly_watcher")
+        found: Watcher | None = app.extensions.get("mayfly_watcher")
         if found is None:
             found = app.extensions["mayfly_watcher"] = Watcher(app)
     return found

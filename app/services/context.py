@@ -8,4 +8,5 @@ from app.config import Settings
 
 
 def settings() -> Settings:
-    return current_app.config["MAYFLY"]
+    found: Settings = current_app.config["MAYFLY"]
+    return found

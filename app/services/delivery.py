@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +25,10 @@ from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
 from app.services.summaries import message_summary
 
-MAILBOXES = Mailbox.__table__
-MESSAGES = Message.__table__
-ATTACHMENTS = Attachment.__table__
-NUMBERS = AttachmentNumber.__table__
+MAILBOXES = cast(sa.Table, Mailbox.__table__)
+MESSAGES = cast(sa.Table, Message.__table__)
+ATTACHMENTS = cast(sa.Table, Attachment.__table__)
+NUMBERS = cast(sa.Table, AttachmentNumber.__table__)
 
 
 class Verdict(enum.Enum):
@@ -39,7 +40,7 @@ class Verdict(enum.Enum):
 
 
 # One round trip for RCPT: is the domain active, and what of the mailbox if it exists.
-DOMAINS = Domain.__table__
+DOMAINS = cast(sa.Table, Domain.__table__)
 _RECIPIENT_QUERY = (
     sa.select(DOMAINS.c.id, MAILBOXES.c.used_bytes, MAILBOXES.c.expires_at, MAILBOXES.c.owner_id)
     .select_from(sa.outerjoin(DOMAINS, MAILBOXES, sa.and_(
@@ -128,9 +129,9 @@ class _Batch:
         rows = db.session.execute(
             sa.select(MAILBOXES.c.id, MAILBOXES.c.address, MAILBOXES.c.used_bytes,
                       MAILBOXES.c.owner_id).where(MAILBOXES.c.address.in_(recipients))).all()
-        self.mailboxes = {r.address: r.id for r in rows}
-        self.used = {r.id: r.used_bytes for r in rows}
-        self.owner = {r.id: r.owner_id for r in rows}
+        self.mailboxes: dict[str, int] = {r.address: r.id for r in rows}
+        self.used: dict[int, int] = {r.id: r.used_bytes for r in rows}
+        self.owner: dict[int, int | None] = {r.id: r.owner_id for r in rows}
         self.owner_used: dict[int, int] = {}
         self.added: dict[int, int] = {}
         self.domain_ids: dict[str, int | None] = {}
@@ -164,7 +165,10 @@ class _Batch:
 def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outcome]:
     recipients = [list(dict.fromkeys(addresses.normalize(r) for r in i.rcpt_tos)) for i in items]
     batch = _Batch({a for group in recipients for a in group})
-    outcomes, message_rows, attachment_rows, events = [], [], [], []
+    outcomes: list[Outcome] = []
+    message_rows: list[dict[str, Any]] = []
+    attachment_rows: list[list[dict[str, Any]]] = []
+    events: list[tuple[int, int, dict[str, Any]]] = []
     now = utcnow()
     for item, parse, group in zip(items, parsed, recipients, strict=True):
         outcome = Outcome()
@@ -182,8 +186,9 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])
-            if batch.owner[mailbox_id] is not None:
-                events.append((batch.owner[mailbox_id], mailbox_id, _event(row, batch, mailbox_id)))
+            owner_id = batch.owner[mailbox_id]
+            if owner_id is not None:
+                events.append((owner_id, mailbox_id, _event(row, batch, mailbox_id)))
     if message_rows:
         ids = db.session.execute(sa.insert(MESSAGES).returning(MESSAGES.c.id,
                                                                sort_by_parameter_order=True),
@@ -209,7 +214,7 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
 def _event(row: dict[str, Any], batch: _Batch, mailbox_id: int) -> dict[str, Any]:
     address = next(a for a, i in batch.mailboxes.items() if i == mailbox_id)
     return {"event": "message.received", "mailbox": address,
-            "message": message_summary(SimpleNamespace(**row))}  # type: ignore[arg-type]
+            "message": message_summary(SimpleNamespace(**row))}
 
 
 def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
@@ -224,12 +229,12 @@ def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
         raise UnknownDomain()
     lifetime = mailbox_policy.lifetime_of(owner_id=None, is_account=False, local_part=local)
     row = mailbox_policy.new_row(local, domain, domain_id, lifetime=lifetime)
-    return db.session.connection().execute(
-        sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(**row)).scalar_one()
+    return int(db.session.connection().execute(
+        sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(**row)).scalar_one())
 
 
 def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
-                 parsed: mime.ParsedMessage, now) -> dict:  # type: ignore[no-untyped-def]
+                 parsed: mime.ParsedMessage, now: datetime) -> dict[str, Any]:
     sender = parsed.sender
     return {
         "public_id": new_public_id(), "mailbox_id": mailbox_id, "received_at": now,

@@ -149,13 +149,18 @@ def _check_known(mailbox_id: int, *public_ids: int | None) -> None:
         raise InvalidInput("Unknown cursor.")
 
 
-def list_messages(address: str, principal: Principal, **options: object) -> Page:
+def list_messages(address: str, principal: Principal, *, limit: int = 50,
+                  cursor: int | None = None, since: int | None = None,
+                  subject: str | None = None, sender: str | None = None) -> Page:
     """A page of the mailbox's summaries (see `page`): two statements."""
-    return page(mailboxes.readable_id(address, principal), **options)  # type: ignore[arg-type]
+    return page(mailboxes.readable_id(address, principal), limit=limit, cursor=cursor,
+                since=since, subject=subject, sender=sender)
 
 
 def wait_for_messages(address: str, principal: Principal, *, wait: float,
-                      gone: Callable[[], bool] = lambda: False, **options: object) -> Page:
+                      gone: Callable[[], bool] = lambda: False, limit: int = 50,
+                      since: int | None = None, subject: str | None = None,
+                      sender: str | None = None) -> Page:
     """Like list_messages, but holds until something newer than `since` arrives, time runs
     out, the caller is `gone`, or the process stops.
 
@@ -164,7 +169,7 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
     """
     deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
     mailbox_id = mailboxes.waitable_id(address, principal)
-    if mailbox_id is None and options.get("since") is not None:
+    if mailbox_id is None and since is not None:
         raise InvalidInput("Unknown cursor.")
     with changes.watcher().subscribe(mailbox_id) as news:
         while True:
@@ -172,7 +177,8 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
             if mailbox_id is None:
                 mailbox_id = mailboxes.waitable_id(address, principal)
             if mailbox_id is not None:
-                found = page(mailbox_id, **options)  # type: ignore[arg-type]
+                found = page(mailbox_id, limit=limit, since=since, subject=subject,
+                             sender=sender)
             remaining = deadline - time.monotonic()
             if found.items or remaining <= 0 or news.closed or gone():
                 return found
@@ -235,8 +241,12 @@ def _viewable(address: str, active: list[Domain]) -> str:
     return f"{local}@{domain}"
 
 
+class Arrival(Summary, Protocol):
+    id: int  # the message's row id, which no door shows as such
+
+
 def summaries(mailbox_id: int, *, limit: int = 1000,
-              oldest_first: bool = False) -> Sequence[Summary]:
+              oldest_first: bool = False) -> Sequence[Arrival]:
     """Every message's summary (up to `limit`), for doors that do not page: one statement.
     Rows also carry `id`, the message's row id (which no door shows as such)."""
     order = Message.id.asc() if oldest_first else Message.id.desc()
@@ -245,7 +255,7 @@ def summaries(mailbox_id: int, *, limit: int = 1000,
 
 
 def received_around(mailbox_id: int, moment: datetime,
-                    slack: timedelta = timedelta(milliseconds=2)) -> Sequence[Summary]:
+                    slack: timedelta = timedelta(milliseconds=2)) -> Sequence[Arrival]:
     """The summaries (with row ids) of messages received within `slack` of `moment`: for
     doors whose ids are arrival times (developermail). One indexed statement."""
     return db.session.execute(sa.select(*SUMMARY, Message.id).where(

@@ -22,7 +22,8 @@ class Lifetime(enum.Enum):
 
 
 class HasExpiry(Protocol):
-    expires_at: datetime | None
+    @property
+    def expires_at(self) -> datetime | None: ...
 
 
 def is_live(mailbox: HasExpiry, now: datetime | None = None) -> bool:

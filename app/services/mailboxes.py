@@ -153,7 +153,7 @@ def readable_id(address: str, principal: Principal, *, owned_only: bool = False)
     if row is None or not is_live(row) or not can_read(principal, row) or (
             owned_only and (row.owner_id is None or row.owner_id != principal.user_id)):
         raise MailboxNotFound()
-    return row.id
+    return int(row.id)
 
 
 def open_by_token(address: str, token: str) -> int:
@@ -167,7 +167,7 @@ def open_by_token(address: str, token: str) -> int:
     if not token or row.token_hash is None or not hmac.compare_digest(
             row.token_hash, hash_token(token.strip())):
         raise Unauthorized()
-    return row.id
+    return int(row.id)
 
 
 def waitable_id(address: str, principal: Principal) -> int | None:
@@ -181,7 +181,7 @@ def waitable_id(address: str, principal: Principal) -> int | None:
         return None
     if not is_live(row) or not can_read(principal, row):
         raise MailboxNotFound()
-    return row.id
+    return int(row.id)
 
 
 def check_viewable(address: str) -> str:

@@ -9,6 +9,7 @@ exactly like one that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload, undefer
@@ -42,7 +43,7 @@ class _Row:  # the mailbox columns of a joined row, for access checks
     protected: bool
     owner_id: int | None
     token_hash: str | None
-    expires_at: object
+    expires_at: datetime | None
 
 
 def open_message(public_id: int, principal: Principal, *, address: str | None = None,
@@ -68,7 +69,7 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
     message = row[0]
     mailbox = _Row(message.mailbox_id, row.local_part, row.protected, row.owner_id,
                    row.token_hash, row.expires_at)
-    if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)  # type: ignore[arg-type]
+    if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)
             or (address is not None and row.address != addresses.normalize(address))
             or (owned_only and (row.owner_id is None or row.owner_id != principal.user_id))):
         raise MessageNotFound()
@@ -90,22 +91,23 @@ def _load_numbered_attachments(message: Message) -> dict[int, int]:
     return {part.id: number for part, number in rows if number is not None}
 
 
-def set_seen(public_id: int, principal: Principal, seen: bool = True,
-             **scope: object) -> OpenedMessage:
+def set_seen(public_id: int, principal: Principal, seen: bool = True, *,
+             address: str | None = None, owned_only: bool = False) -> OpenedMessage:
     """Mark read or unread."""
     opened = open_message(public_id, principal, bodies=False, attachments=False,
-                          **scope)  # type: ignore[arg-type]
+                          address=address, owned_only=owned_only)
     if opened.message.seen != seen:
         opened.message.seen = seen
         db.session.commit()
     return opened
 
 
-def delete_message(public_id: int, principal: Principal, **scope: object) -> str:
+def delete_message(public_id: int, principal: Principal, *, address: str | None = None,
+                   owned_only: bool = False) -> str:
     """Gone from every door; its bytes no longer count against the mailbox. Returns the
     address of the mailbox it was in."""
     opened = open_message(public_id, principal, bodies=False, attachments=False,
-                          **scope)  # type: ignore[arg-type]
+                          address=address, owned_only=owned_only)
     message = opened.message
     db.session.execute(sa.update(Mailbox).where(Mailbox.id == message.mailbox_id)
                        .values(used_bytes=sa.case(
@@ -126,10 +128,12 @@ def raw_source(message: Message) -> bytes:
 
 
 def attachment(public_id: int, principal: Principal, *, attachment_id: str | None = None,
-               filename: str | None = None, **scope: object) -> Attachment:
+               filename: str | None = None, address: str | None = None,
+               owned_only: bool = False) -> Attachment:
     """An attachment of a readable message, by its id or its (per-message unique) file
     name; its bytes load only when read (blobs.attachment_chunks streams them)."""
-    opened = open_message(public_id, principal, bodies=False, **scope)  # type: ignore[arg-type]
+    opened = open_message(public_id, principal, bodies=False, address=address,
+                          owned_only=owned_only)
     found = next((a for a in opened.message.attachments
                   if (attachment_id is not None and a.public_id == attachment_id)
                   or (filename is not None and a.filename == filename)), None)

@@ -78,7 +78,7 @@ def resolve(destination: Destination, allow_private: bool) -> str:
         infos = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise Refused("That host name does not resolve.") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses or not all(allowed_address(a, allow_private) for a in addresses):
         raise Refused("That host is not a public internet address.")
     return addresses[0]

@@ -14,6 +14,7 @@ import threading
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import timedelta
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -88,11 +89,11 @@ class Dispatcher:
 
     def _claim(self, delivery_id: int) -> bool:
         now = utcnow()
-        claimed = db.session.execute(
+        claimed = cast(sa.CursorResult[Any], db.session.execute(
             sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id,
                                              WebhookDelivery.status == "pending",
                                              WebhookDelivery.next_attempt_at <= now)
-            .values(next_attempt_at=now + self._lease)).rowcount
+            .values(next_attempt_at=now + self._lease))).rowcount
         db.session.commit()
         return bool(claimed)
 

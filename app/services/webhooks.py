@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -76,7 +77,7 @@ def recent_deliveries(user_id: int, limit: int = 20) -> list[tuple[WebhookDelive
     return [(delivery, url) for delivery, url in rows]
 
 
-def enqueue(owner_messages: list[tuple[int, int, dict]]) -> None:
+def enqueue(owner_messages: list[tuple[int, int, dict[str, Any]]]) -> None:
     """In the delivering transaction: one outbox row per (webhook, message).
 
     `owner_messages` holds (owner user id, mailbox id, event payload) for owned mailboxes.
@@ -92,7 +93,7 @@ def enqueue(owner_messages: list[tuple[int, int, dict]]) -> None:
             for owner, mailbox_id, payload in owner_messages for hook in hooks
             if hook.user_id == owner and hook.mailbox_id in (None, mailbox_id)]
     if rows:
-        db.session.execute(sa.insert(WebhookDelivery.__table__), rows)
+        db.session.execute(sa.insert(WebhookDelivery), rows)
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

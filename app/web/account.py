@@ -10,14 +10,16 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
+from app.models import User
 from app.services import api_keys, domains, mailboxes, quota, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, visitor
 from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm, WebhookForm
 
 
-def _user():  # type: ignore[no-untyped-def]
-    return current_user.user
+def _user() -> User:
+    user: User = current_user.user
+    return user
 
 
 def _mailbox_form() -> MailboxForm:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -16,20 +17,21 @@ from app.services.errors import InvalidInput, MayflyError
 from app.web import bp
 from app.web.forms import DomainForm, PlanForm
 
-F = TypeVar("F")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def admin_required(view: F) -> F:
+def admin_required(view: Callable[P, R]) -> Callable[P, R]:
     """Signed-in admins only; anyone else sees the page does not exist."""
 
-    @wraps(view)  # type: ignore[arg-type]
+    @wraps(view)
     @login_required
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_admin:
             raise NotFound()
-        return view(*args, **kwargs)  # type: ignore[operator]
+        return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _page(status: int = 200, **extra: Any) -> tuple[str, int]:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
 from app.mail.codes import extract_codes
-from app.mail.sanitize import clean_html
+from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
 from app.services import messages
 from app.web import bp, visitor
@@ -31,7 +31,7 @@ def body_csp(allow_remote: bool) -> str:
     ])
 
 
-def _sanitized(message: Message, allow_remote: bool):  # type: ignore[no-untyped-def]
+def _sanitized(message: Message, allow_remote: bool) -> CleanedHtml:
     def cid_url(content_id: str) -> str | None:
         part = messages.find_attachment_by_cid(message, content_id)
         if part is None or part.content_type not in INLINE_IMAGE_TYPES:
