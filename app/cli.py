@@ -11,7 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types, parse_size
 from app.models import User
-from app.services import accounts, api_keys, domains, mailboxes, users
+from app.services import api_keys, domains, mailbox_accounts, mailboxes, users
 from app.services.errors import MayflyError
 
 
@@ -172,11 +172,11 @@ def mailboxes_group() -> None:
 @click.argument("address")
 def mailboxes_disable(address: str) -> None:
     """Disable an account mailbox: its sign-ins and tokens are refused (403)."""
-    _run(lambda: accounts.set_disabled(address, True), f"disabled {address}")
+    _run(lambda: mailbox_accounts.set_disabled(address, True), f"disabled {address}")
 
 
 @mailboxes_group.command("enable")
 @click.argument("address")
 def mailboxes_enable(address: str) -> None:
     """Enable a disabled account mailbox again."""
-    _run(lambda: accounts.set_disabled(address, False), f"enabled {address}")
+    _run(lambda: mailbox_accounts.set_disabled(address, False), f"enabled {address}")

@@ -6,7 +6,7 @@ from flask import Response
 
 from app.api import bp
 from app.api.auth import current_principal, current_user
-from app.http import request_quota
+from app.http import quota_headers
 
 
 @bp.before_request
@@ -14,9 +14,9 @@ def _check_quota() -> None:
     current_principal()  # a bad credential is 401 before anything else happens
     user = current_user()
     if user is not None:
-        request_quota.before(user)
+        quota_headers.before(user)
 
 
 @bp.after_request
 def _count_and_report(response: Response) -> Response:
-    return request_quota.after(response)
+    return quota_headers.after(response)

@@ -30,7 +30,7 @@ from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.http.limits import charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
-from app.services import accounts, domains, listings, messages
+from app.services import domains, listings, mailbox_accounts, messages
 from app.services.access import Principal
 from app.services.context import settings
 from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
@@ -75,7 +75,7 @@ def _account() -> Mailbox:
         token = bearer_token()
         if token is None:
             raise Unauthorized("Missing authentication token.")
-        g.account = accounts.from_token(token)
+        g.account = mailbox_accounts.from_token(token)
     return g.account
 
 
@@ -93,8 +93,8 @@ def _account_json(mailbox: Mailbox) -> dict[str, Any]:
 def account_create() -> Response:
     """Register an account: an address at an active domain, and a password."""
     email, password = _credentials()
-    mailbox = accounts.register(email, password)
-    return envelope({**_account_json(mailbox), "token": accounts.issue_token(mailbox),
+    mailbox = mailbox_accounts.register(email, password)
+    return envelope({**_account_json(mailbox), "token": mailbox_accounts.issue_token(mailbox),
                      "createdAt": _millis(mailbox.created_at)})
 
 
@@ -103,10 +103,10 @@ def token_create() -> Response:
     """Log in: a new JWT for the account."""
     email, password = _credentials()
     charge_password_attempt("tempemail", email)  # before the check: guesses are limited
-    mailbox = accounts.authenticate(email, password)
+    mailbox = mailbox_accounts.authenticate(email, password)
     forget_password_attempts("tempemail", email)
     return envelope({"id": str(mailbox.id), "email": mailbox.address,
-                     "token": accounts.issue_token(mailbox)})
+                     "token": mailbox_accounts.issue_token(mailbox)})
 
 
 @bp.get("/me")
@@ -120,7 +120,7 @@ def me() -> Response:
 @bp.delete("/accounts")
 def account_delete() -> Response:
     """The account and all its messages are gone; its tokens stop working."""
-    accounts.delete(_account())
+    mailbox_accounts.delete(_account())
     return envelope(None)
 
 

@@ -22,11 +22,11 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import install_errors, iso_time, sql_time
-from app.http import request_quota
+from app.http import quota_headers
 from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.models import Mailbox, Message
-from app.services import api_keys, domains, listings, mailboxes, messages, quota
+from app.services import api_keys, domains, listings, mailboxes, messages, plans
 from app.services.access import Principal
 from app.services.errors import (
     AddressTaken,
@@ -64,12 +64,12 @@ def _authenticate() -> None:
         raise Unauthorized("Unauthenticated.")
     g.principal = Principal(user_id=user.id)
     g.user = user
-    request_quota.before(user)
+    quota_headers.before(user)
 
 
 @bp.after_request
 def _count(response: Response) -> Response:
-    return request_quota.after(response)
+    return quota_headers.after(response)
 
 
 def encode_id(public_id: int) -> str:
@@ -128,7 +128,7 @@ def _message_json(message: Message, address: str) -> dict[str, Any]:
 def domains_list() -> Response:
     """Domains of the requested type, if the user's plan allows it."""
     requested = request.args.get("type", "free").lower()
-    allowed = list(quota.plan_for(g.user).domain_types)
+    allowed = list(plans.plan_for(g.user).domain_types)
     if requested not in allowed:
         raise Forbidden(f"Your plan does not allow {requested} domains.")
     return jsonify({"status": True, "data": {
@@ -140,7 +140,7 @@ def domains_list() -> Response:
 @bp.post("/emails")
 def email_create() -> Response:
     """A new random mailbox owned by the user."""
-    allowed = quota.plan_for(g.user).domain_types
+    allowed = plans.plan_for(g.user).domain_types
     domain = next((d.name for d in domains.list_active() if d.kind in allowed), None)
     if domain is None:
         raise InvalidInput("Your plan allows no active domain.")

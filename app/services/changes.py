@@ -29,6 +29,7 @@ SQLITE_CHECK_EVERY = 0.2
 EVERYTHING = "*"  # a NOTIFY payload that wakes every waiter (too many ids to list)
 MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
 SQLITE_BATCH = 5000
+READY_SECONDS = 5.0
 _lock = threading.Lock()
 
 
@@ -52,7 +53,11 @@ class Watcher:
         self._watched: Counter[int | None] = Counter()
         self._versions: dict[int | None, int] = {}
         self.closed = False
+        self._ready = threading.Event()
         threading.Thread(target=self._run, name="mayfly-watcher", daemon=True).start()
+        # Mail committed after this returns is seen: the listener (or the SQLite baseline)
+        # is in place first.
+        self._ready.wait(READY_SECONDS)
 
     def subscribe(self, mailbox_id: int | None) -> Subscription:
         """Interest in new mail for `mailbox_id` (None: any mailbox), from now on: mail that
@@ -103,6 +108,7 @@ class Watcher:
                         self._poll_new_rows()
             except Exception:  # the store went away: waiters still time out; retry soon
                 log.exception("new-mail watcher failed; retrying")
+                self._ready.set()  # nobody waits for a listener that cannot start now
                 self._bump(None)  # let waiters look for themselves meanwhile
                 time.sleep(1)
 
@@ -113,6 +119,7 @@ class Watcher:
             driver: Any = connection.dbapi_connection  # psycopg's own connection
             driver.autocommit = True
             driver.execute(f"LISTEN {CHANNEL}")
+            self._ready.set()
             while not self.closed:
                 for note in driver.notifies(timeout=5.0, stop_after=1):
                     self._bump(_mailbox_ids(note.payload))
@@ -122,6 +129,7 @@ class Watcher:
     def _poll_new_rows(self) -> None:
         last = db.session.execute(sa.select(sa.func.max(Message.id))).scalar() or 0
         db.session.remove()
+        self._ready.set()
         while not self.closed:
             time.sleep(SQLITE_CHECK_EVERY)
             rows = db.session.execute(

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.mail import addresses, mime
 from app.models import Attachment, AttachmentNumber, Domain, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import changes, mailbox_policy, quota, webhooks
+from app.services import changes, mailbox_policy, plans, webhooks
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
 from app.services.summaries import message_summary
@@ -68,7 +68,7 @@ def check_recipient(address: str) -> Verdict:
     if mailbox_policy.is_full(used):
         return Verdict.FULL
     owner = db.session.get(User, owner_id) if owner_id else None
-    if owner is not None and not quota.has_room(owner, 1):
+    if owner is not None and not plans.has_room(owner, 1):
         return Verdict.FULL
     return Verdict.ACCEPT
 
@@ -150,8 +150,8 @@ class _Batch:
         if owner_id is not None:
             user = db.session.get(User, owner_id)
             if owner_id not in self.owner_used:
-                self.owner_used[owner_id] = quota.storage_used(owner_id)
-            if user and self.owner_used[owner_id] + size > quota.plan_for(user).storage:
+                self.owner_used[owner_id] = plans.storage_used(owner_id)
+            if user and self.owner_used[owner_id] + size > plans.plan_for(user).storage:
                 raise QuotaExceeded(f"The owner of {address} has used their storage.")
 
     def take(self, mailbox_id: int, size: int) -> None:

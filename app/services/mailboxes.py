@@ -17,7 +17,7 @@ from app.extensions import db
 from app.mail import addresses
 from app.models import Attachment, Domain, Mailbox, MailboxAccount, Message, User
 from app.models.base import utcnow
-from app.services import domains, mailbox_policy, quota
+from app.services import domains, mailbox_policy, plans
 from app.services.access import Principal, can_read
 from app.services.errors import (
     AddressTaken,
@@ -56,7 +56,7 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
         owner = db.session.get(User, owner_id)
         if owner is None:
             raise MailboxNotFound()
-        quota.check_new_mailbox(owner, domain_row)
+        plans.check_new_mailbox(owner, domain_row)
     token = new_mailbox_token(style) if protected else None
     lifetime = Lifetime.KEPT if owner_id is not None else Lifetime.PUBLIC
     for local_part in _candidates(local):
@@ -255,7 +255,7 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
     domain_row = _active_domain(domain)
     local = _checked_local(local)
     owner = db.session.get(User, mailbox.owner_id)
-    if owner is not None and domain_row.kind not in quota.plan_for(owner).domain_types:
+    if owner is not None and domain_row.kind not in plans.plan_for(owner).domain_types:
         raise PlanLimit(f"Your plan does not include {domain_row.kind} domains.")
     new_address = f"{local}@{domain_row.name}"
     if new_address == mailbox.address:

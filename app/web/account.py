@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
 from app.models import User
-from app.services import api_keys, domains, mailboxes, quota, users, webhooks
+from app.services import api_keys, domains, mailboxes, plans, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, visitor
 from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm, WebhookForm
@@ -24,7 +24,7 @@ def _user() -> User:
 
 def _mailbox_form() -> MailboxForm:
     form = MailboxForm()
-    allowed = quota.plan_for(_user()).domain_types
+    allowed = plans.plan_for(_user()).domain_types
     form.domain.choices = [d.name for d in domains.list_active() if d.kind in allowed]
     return form
 
@@ -46,7 +46,7 @@ def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
         "key_form": extra.pop("key_form", None) or KeyForm(),
         "owned": mailboxes.list_owned(user.id),
         "keys": api_keys.list_keys(user),
-        "status": quota.status(user),
+        "status": plans.status(user),
         "webhook_form": extra.pop("webhook_form", None) or _webhook_form(),
         "hooks": webhooks.list_webhooks(user.id),
         "deliveries": webhooks.recent_deliveries(user.id),

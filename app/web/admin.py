@@ -12,7 +12,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types
-from app.services import domains, quota, users
+from app.services import domains, plans, users
 from app.services.errors import InvalidInput, MayflyError
 from app.web import bp
 from app.web.forms import DomainForm, PlanForm
@@ -35,7 +35,7 @@ def admin_required(view: Callable[P, R]) -> Callable[P, R]:
 
 
 def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
-    rows = [(u, quota.plan_for(u), PlanForm(prefix=f"u{u.id}", is_admin=u.is_admin))
+    rows = [(u, plans.plan_for(u), PlanForm(prefix=f"u{u.id}", is_admin=u.is_admin))
             for u in users.list_users()]
     return render_template("admin/index.html", domains=domains.list_all(), users=rows,
                            domain_form=extra.pop("domain_form", None) or DomainForm(),

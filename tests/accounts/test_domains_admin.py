@@ -79,8 +79,8 @@ def test_admin_manages_domains_and_plans(client, make_user, app):
         f"u{customer_id}-storage_mib": "5", f"u{customer_id}-domain_types": "free,custom"})
     assert response.status_code == 303
     with app.app_context():
-        from app.services import quota, users
+        from app.services import plans, users
 
-        plan = quota.plan_for(users.find_by_email("customer@example.org"))
+        plan = plans.plan_for(users.find_by_email("customer@example.org"))
     assert (plan.requests, plan.mailboxes, plan.storage) == (10, 100, 5 * 1024 * 1024)
     assert plan.domain_types == ("free", "custom")

@@ -142,9 +142,9 @@ def test_a_deleted_accounts_token_never_opens_a_new_account(live_server, app):
                               headers={"Authorization": f"Bearer {first['token']}"}, timeout=10)
     assert deleted.status_code == 200
     with app.test_request_context():  # the same address again, in the same second
-        from app.services import accounts
+        from app.services import mailbox_accounts
 
-        again = accounts.register("me@mayfly.test", "anotherPassword1")
+        again = mailbox_accounts.register("me@mayfly.test", "anotherPassword1")
         again_id = again.id
     assert str(again_id) != first["id"]
     assert _me(live_server, first["token"]) == 401
@@ -211,11 +211,11 @@ def test_parallel_login_guesses_cannot_overrun_the_limit(proxied, make_user):
 
 
 def test_unknown_account_costs_a_password_check(live_server, monkeypatch):
-    from app.services import accounts
+    from app.services import mailbox_accounts
 
     checked = []
-    real = accounts.check_password_hash
-    monkeypatch.setattr(accounts, "check_password_hash",
+    real = mailbox_accounts.check_password_hash
+    monkeypatch.setattr(mailbox_accounts, "check_password_hash",
                         lambda stored, given: checked.append(stored) or real(stored, given))
     _register(live_server, "me@mayfly.test")
     for email in ("me@mayfly.test", "nobody@mayfly.test"):

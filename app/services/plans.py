@@ -1,18 +1,20 @@
-"""Plans and what users use of them: API requests per month, mailboxes, stored bytes."""
+"""Plans, and what users use of them: mailboxes at once, stored bytes, domain types, and (with
+app.services.request_counts) API requests a month."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Domain, Mailbox, User
 from app.models.base import utcnow
-from app.services import usage
+from app.services import request_counts
 from app.services.context import settings
-from app.services.errors import PlanLimit, RequestQuotaExhausted
+from app.services.errors import PlanLimit
+from app.services.request_counts import RequestQuota
 
 CHART_DAYS = 30
 
@@ -23,17 +25,6 @@ class Plan:
     mailboxes: int
     storage: int
     domain_types: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RequestQuota:
-    limit: int
-    used: int
-    reset_at: datetime  # when the period restarts
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.used, 0)
 
 
 @dataclass(frozen=True)
@@ -57,45 +48,16 @@ def plan_for(user: User) -> Plan:
     )
 
 
-def _period(now: datetime) -> tuple[date, datetime]:
-    """This calendar month (UTC): its first day and the moment the next one starts."""
-    start = now.date().replace(day=1)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, datetime(following.year, following.month, 1, tzinfo=UTC)
-
-
-def request_quota(user: User, now: datetime | None = None) -> RequestQuota:
-    now = now or utcnow()
-    start, reset_at = _period(now)
-    days = [start + timedelta(days=i) for i in range((now.date() - start).days + 1)]
-    used = sum(usage.store().counts(user.id, days))
-    return RequestQuota(plan_for(user).requests, used, reset_at)
-
-
-def check_request(user: User) -> RequestQuota:
-    """Before an API call: the quota so far, or RequestQuotaExhausted with seconds to wait."""
-    quota = request_quota(user)
-    if quota.used >= quota.limit:
-        wait = max(1, int((quota.reset_at - utcnow()).total_seconds()))
-        raise RequestQuotaExhausted(wait, f"This month's {quota.limit} API requests are used up.")
-    return quota
-
-
-def record_request(user: User) -> None:
-    """After a successful (2xx) API call: count it."""
-    usage.store().add(user.id, utcnow().date())
-
-
 def storage_used(user_id: int) -> int:
-    return db.session.execute(
+    return int(db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Mailbox.used_bytes), 0))
-        .where(Mailbox.owner_id == user_id)).scalar_one()
+        .where(Mailbox.owner_id == user_id)).scalar_one())
 
 
 def mailboxes_used(user_id: int) -> int:
-    return db.session.execute(
+    return int(db.session.execute(
         sa.select(sa.func.count()).select_from(Mailbox).where(Mailbox.owner_id == user_id)
-    ).scalar_one()
+    ).scalar_one())
 
 
 def has_room(user: User, size: int) -> bool:
@@ -112,10 +74,20 @@ def check_new_mailbox(user: User, domain: Domain) -> None:
         raise PlanLimit(f"Your plan allows {plan.mailboxes} mailboxes at once.")
 
 
+def check_request(user: User) -> RequestQuota:
+    """Before an API call: the month's quota so far, or RequestQuotaExhausted."""
+    return request_counts.check(user.id, plan_for(user).requests)
+
+
+def request_quota(user: User) -> RequestQuota:
+    return request_counts.this_month(user.id, plan_for(user).requests)
+
+
 def status(user: User) -> QuotaStatus:
     """Everything the dashboard shows of the user's quota."""
     today = utcnow().date()
     days = [today - timedelta(days=i) for i in range(CHART_DAYS - 1, -1, -1)]
     return QuotaStatus(plan=plan_for(user), requests=request_quota(user),
                        storage_used=storage_used(user.id), mailboxes_used=mailboxes_used(user.id),
-                       days=list(zip(days, usage.store().counts(user.id, days), strict=True)))
+                       days=list(zip(days, request_counts.store().counts(user.id, days),
+                                     strict=True)))

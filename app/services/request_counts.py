@@ -1,12 +1,14 @@
-"""Where API request counts live: the SQL store on one machine, Redis across many.
+"""API requests a user's keys made, counted per UTC day, and the month's quota of them.
 
-Redis is chosen when RATELIMIT_STORAGE_URI is a redis:// URL, so that every web process on
-every host counts into the same place, exactly as Flask-Limiter's limits do.
+The counts live where the rate limits live: in Redis when RATELIMIT_STORAGE_URI names one
+(so every web process on every host counts into the same place, as Flask-Limiter's limits
+do), else in the SQL store.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Protocol
 
@@ -17,7 +19,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
 from app.models import UsageDay
+from app.models.base import utcnow
 from app.services.context import settings
+from app.services.errors import RequestQuotaExhausted
 
 REDIS_KEY = "mayfly:usage:{user_id}:{day}"
 REDIS_TTL = timedelta(days=62)  # long enough for this month and the chart of the last 30 days
@@ -76,3 +80,42 @@ def store() -> UsageStore:
     if uri.startswith("redis+unix://"):  # Flask-Limiter's spelling; redis-py says unix://
         return RedisUsage(_redis("unix://" + uri.removeprefix("redis+unix://")))
     return SqlUsage()
+
+
+@dataclass(frozen=True)
+class RequestQuota:
+    limit: int
+    used: int
+    reset_at: datetime  # when the period restarts
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+def _period(now: datetime) -> tuple[date, datetime]:
+    """This calendar month (UTC): its first day and the moment the next one starts."""
+    start = now.date().replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, datetime(following.year, following.month, 1, tzinfo=UTC)
+
+
+def this_month(user_id: int, limit: int, now: datetime | None = None) -> RequestQuota:
+    now = now or utcnow()
+    start, reset_at = _period(now)
+    days = [start + timedelta(days=i) for i in range((now.date() - start).days + 1)]
+    return RequestQuota(limit, sum(store().counts(user_id, days)), reset_at)
+
+
+def check(user_id: int, limit: int) -> RequestQuota:
+    """Before an API call: the quota so far, or RequestQuotaExhausted with seconds to wait."""
+    quota = this_month(user_id, limit)
+    if quota.used >= quota.limit:
+        wait = max(1, int((quota.reset_at - utcnow()).total_seconds()))
+        raise RequestQuotaExhausted(wait, f"This month's {quota.limit} API requests are used up.")
+    return quota
+
+
+def record(user_id: int) -> None:
+    """After a successful (2xx) API call: count it."""
+    store().add(user_id, utcnow().date())

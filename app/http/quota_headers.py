@@ -9,24 +9,24 @@ from __future__ import annotations
 from flask import Response, g
 
 from app.models import User
-from app.services import quota
+from app.services import plans, request_counts
 
 HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Used", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
 def before(user: User) -> None:
     g.quota_user = user
-    g.request_quota = quota.check_request(user)
+    g.request_quota = plans.check_request(user)
 
 
 def after(response: Response) -> Response:
     user = g.get("quota_user")
     if user is None:
         return response
-    state = g.get("request_quota") or quota.request_quota(user)
+    state = g.get("request_quota") or plans.request_quota(user)
     used = state.used
     if 200 <= response.status_code < 300:
-        quota.record_request(user)
+        request_counts.record(user.id)
         used += 1
     values = (state.limit, used, max(state.limit - used, 0),
               state.reset_at.isoformat(timespec="seconds"))
