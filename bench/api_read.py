@@ -1,9 +1,10 @@
-"""API reads under wrk, side by side: Mayfly under gunicorn, MailDev, a minimal Flask + sqlite3.
+"""API reads under wrk, side by side in one run: Mayfly as scripts/serve runs it, MailDev,
+and the smallest Flask + sqlite3 endpoints under gunicorn with 2 workers.
 
-Mayfly (gunicorn, 2 workers, the store holding a 50-message mailbox): the native inbox list,
-one message, the htmx poll fragment when nothing changed, 1secmail's getMessages. MailDev:
-its `GET /email` over the same 50 messages. Baseline: the smallest Flask + sqlite3 list
-endpoint under gunicorn with 2 workers.
+The same 100 messages everywhere (sent over SMTP to Mayfly and MailDev, inserted into the
+baseline's table). Mayfly: the native list and one message, the idle htmx poll, and each
+public dialect's list and read. MailDev: `GET /email` and `GET /email/{id}`. Baseline:
+`GET /messages` (100) and `GET /messages/{id}`. Targets run interleaved; medians of --runs.
 
     .venv/bin/python bench/api_read.py [--runs 3] [--seconds 10] [--connections 20]
 """
@@ -15,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import smtplib
 import statistics
 import subprocess
 import sys
@@ -26,10 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.baselines.flask_sqlite_app import fill
-from bench.targets import MAILDEV, ROOT, _popen, _start_maildev, _stop, free_port, mayfly_env
+from bench.launch import Mayfly
+from bench.targets import MAILDEV, _popen, _start_maildev, _stop, free_port
 from tests.factories import build_eml
 
-WORKERS = "2"
+MESSAGES = 100
+ADDRESS = "bench@mayfly.test"
 
 
 def wait_http(url: str, seconds: float = 30) -> None:
@@ -58,43 +62,36 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     return rate, percentile("50%"), percentile("99%")
 
 
-def start_mayfly(workdir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    from app import create_app
-    from app.config import Settings
-    from app.services import delivery, domains
+def send(port: int) -> None:
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for i in range(MESSAGES):
+            smtp.sendmail("a@example.org", [ADDRESS], build_eml(
+                to=ADDRESS, subject=f"Message {i}", text="Hello " * 100))
 
-    env = {**mayfly_env(workdir, free_port()), "RATELIMIT_DEFAULT": "100000000 per minute"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                   env={**os.environ, **env}, check=True, capture_output=True)
-    app = create_app(Settings.from_env(env, instance_path=workdir))
-    with app.app_context():
-        domains.sync_configured()
-        for i in range(50):
-            delivery.deliver("a@example.org", ["bench@mayfly.test"],
-                             build_eml(to="bench@mayfly.test", subject=f"Message {i}",
-                                       text="Hello " * 100))
-    port = free_port()
-    server = _popen([sys.executable, "-m", "gunicorn", "wsgi:app", "-w", WORKERS, "-b",
-                     f"127.0.0.1:{port}", "--worker-class", "gthread", "--threads", "8"], env)
-    base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/api/v1/domains")
-    listing = json.load(urllib.request.urlopen(base + "/api/v1/mailboxes/bench@mayfly.test/messages"))
+
+def start_mayfly(workdir: Path) -> tuple[Mayfly, dict[str, str]]:
+    mayfly = Mayfly(workdir / "mayfly").start()
+    send(mayfly.smtp_port)
+    base = mayfly.base
+    listing = json.load(urllib.request.urlopen(
+        f"{base}/api/v1/mailboxes/{ADDRESS}/messages?limit=100"))
     message_id = listing["messages"][0]["id"]
-    page = urllib.request.urlopen(base + "/inbox/bench@mayfly.test").read().decode()
+    page = urllib.request.urlopen(f"{base}/inbox/{ADDRESS}").read().decode()
     poll = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-    urls = {
-        "mayfly: inbox list (50)": base + "/api/v1/mailboxes/bench@mayfly.test/messages",
+    onesec = f"{base}/compat/1secmail/api/v1/?login=bench&domain=mayfly.test&action="
+    php = f"{base}/compat/tempmail-php/api.php"
+    return mayfly, {
+        "mayfly: list (100)": f"{base}/api/v1/mailboxes/{ADDRESS}/messages?limit=100",
         "mayfly: one message": f"{base}/api/v1/messages/{message_id}",
         "mayfly: idle htmx poll (204)": base + poll,
-        "mayfly: 1secmail getMessages": base + "/compat/1secmail/api/v1/?action=getMessages"
-                                               "&login=bench&domain=mayfly.test",
+        "mayfly: 1secmail getMessages": onesec + "getMessages",
+        "mayfly: 1secmail readMessage": f"{onesec}readMessage&id={message_id}",
+        "mayfly: tempmail-php inbox": f"{php}/inbox/{ADDRESS}",
+        "mayfly: tempmail-php email": f"{php}/email/{message_id}",
     }
-    return server, base, urls
 
 
-def start_maildev(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import smtplib
-
+def start_maildev(workdir: Path) -> tuple[object, dict[str, str]]:
     smtp_port = free_port()
     if not MAILDEV.exists():
         _start_maildev(smtp_port, workdir).kill()
@@ -103,23 +100,22 @@ def start_maildev(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
                      "--ip", "127.0.0.1", "--silent"])
     base = f"http://127.0.0.1:{web_port}"
     wait_http(base + "/email")
-    with smtplib.SMTP("127.0.0.1", smtp_port) as smtp:
-        for i in range(50):
-            smtp.sendmail("a@example.org", ["bench@mayfly.test"],
-                          build_eml(to="bench@mayfly.test", subject=f"Message {i}",
-                                    text="Hello " * 100))
-    return server, base + "/email"
+    send(smtp_port)
+    first = json.load(urllib.request.urlopen(base + "/email"))[0]["id"]
+    return server, {"maildev: list (100)": base + "/email",
+                    "maildev: one message": f"{base}/email/{first}"}
 
 
-def start_baseline(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_baseline(workdir: Path) -> tuple[object, dict[str, str]]:
     db = workdir / "baseline.db"
-    fill(str(db))
+    fill(str(db), MESSAGES)
     port = free_port()
     server = _popen([sys.executable, "-m", "gunicorn", "bench.baselines.flask_sqlite_app:app",
-                     "-w", WORKERS, "-b", f"127.0.0.1:{port}"], {"BASELINE_DB": str(db)})
-    url = f"http://127.0.0.1:{port}/messages"
-    wait_http(url)
-    return server, url
+                     "-w", "2", "-b", f"127.0.0.1:{port}"], {"BASELINE_DB": str(db)})
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/messages")
+    return server, {"baseline: list (100)": base + "/messages",
+                    "baseline: one message": base + "/messages/1"}
 
 
 def main() -> None:
@@ -130,34 +126,44 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=20)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="mayfly-bench-read-"))
-    servers = []
+    mayfly, others = None, []
+    results: dict[str, list[tuple[float, float, float]]] = {}
     try:
-        mayfly, _, urls = start_mayfly(workdir)
-        maildev, maildev_url = start_maildev(workdir)
-        baseline, baseline_url = start_baseline(workdir)
-        servers = [mayfly, maildev, baseline]
-        urls = {**urls, "maildev: GET /email (50)": maildev_url,
-                "flask+sqlite3 baseline (50)": baseline_url}
-        results: dict[str, list[tuple[float, float, float]]] = {}
+        mayfly, urls = start_mayfly(workdir)
+        for start in (start_maildev, start_baseline):
+            server, more = start(workdir)
+            others.append(server)
+            urls.update(more)
         for run in range(args.runs):
             for name, url in urls.items():
                 results.setdefault(name, []).append(wrk(url, args.seconds, args.connections))
                 print(f"run {run + 1} {name:32} {results[name][-1][0]:8.0f} req/s", flush=True)
     finally:
-        for server in servers:
+        if mayfly is not None:
+            mayfly.stop()
+        for server in others:
             _stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
-    maildev_rate = statistics.median(r[0] for r in results["maildev: GET /email (50)"])
+    report(results, args)
+
+
+def report(results: dict[str, list[tuple[float, float, float]]], args: argparse.Namespace) -> None:
+    def rate(name: str) -> float:
+        return statistics.median(r[0] for r in results[name])
+
     print(f"\nwrk -t2 -c{args.connections} -d{args.seconds}s, median of {args.runs} runs\n")
-    print("| endpoint | requests/s | ratio to MailDev | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|")
+    print("| endpoint | requests/s | × baseline | × MailDev | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|")
     for name, runs in results.items():
-        rate = statistics.median(r[0] for r in runs)
-        print(f"| {name} | {rate:.0f} | {rate / maildev_rate:.2f}× | "
-              f"{statistics.median(r[1] for r in runs):.2f} | "
-              f"{statistics.median(r[2] for r in runs):.2f} |")
+        kind = "one message" if ("message" in name and "Messages" not in name
+                                 and "list" not in name) or name.endswith("email") \
+            or "readMessage" in name else "list (100)"
+        baseline, maildev = rate(f"baseline: {kind}"), rate(f"maildev: {kind}")
+        print(f"| {name} | {rate(name):.0f} | {rate(name) / baseline:.2f}× | "
+              f"{rate(name) / maildev:.2f}× | {statistics.median(r[1] for r in runs):.1f} | "
+              f"{statistics.median(r[2] for r in runs):.1f} |")
 
 
 if __name__ == "__main__":
-    os.chdir(ROOT)
+    os.chdir(Path(__file__).resolve().parent.parent)
     main()

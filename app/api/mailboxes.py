@@ -8,7 +8,7 @@ from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
-from app.http import streams, waits
+from app.http import response_cache, streams, waits
 from app.http.limits import CREATE_LIMIT
 from app.services import listings, mailboxes
 
@@ -67,9 +67,16 @@ def messages_list(address: str) -> Response:
                                               since=since, gone=waits.gone_check(), **filters)
         finally:
             lease.release()
-    else:
-        page = listings.list_messages(address, principal, limit=limit, cursor=cursor,
-                                      since=since, **filters)
+        return _listing(page)
+    state = listings.mailbox_state(address, principal)
+    # The same mailbox version and query show the same list: answered from the cache.
+    return response_cache.json_answer(
+        ("api-list", state.id, state.version, request.query_string),
+        lambda: _listing(listings.page(state.id, limit=limit, cursor=cursor, since=since,
+                                       **filters)))
+
+
+def _listing(page: listings.Page) -> Response:
     return jsonify({
         "messages": [message_summary(m) for m in page.items],
         "next_cursor": None if page.next_cursor is None else str(page.next_cursor),

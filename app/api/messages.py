@@ -7,6 +7,7 @@ from flask import Response, jsonify
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import message_full, message_summary
+from app.http import response_cache
 from app.http.downloads import attachment_response, raw_response
 from app.services import messages
 from app.services.errors import InvalidInput
@@ -15,7 +16,14 @@ from app.services.errors import InvalidInput
 @bp.get("/messages/<int:message_id>")
 def message_get(message_id: int) -> Response:
     """The whole parsed message with its attachments' download URLs."""
-    opened = messages.open_message(message_id, current_principal())
+    principal = current_principal()
+    seen = messages.peek(message_id, principal).seen
+    # Nothing of a stored message changes but its read flag: answered from the cache.
+    return response_cache.json_answer(("api-message", message_id, seen), lambda: _full(
+        messages.open_message(message_id, principal)))
+
+
+def _full(opened: messages.OpenedMessage) -> Response:
     return jsonify(message_full(opened.message, opened.address))
 
 

@@ -20,6 +20,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import PUBLIC, install_errors, public_domains, sql_time
+from app.http import response_cache
 from app.http.downloads import attachment_response
 from app.mail.addresses import is_reserved
 from app.models import Message
@@ -102,16 +103,27 @@ def _get_domain_list() -> Response:
 
 
 def _get_messages() -> Response:
-    try:
-        page = listings.list_messages(_address(), PUBLIC, limit=LIST_LIMIT)
-    except MailboxNotFound:
+    state = listings.find_state(_address(), PUBLIC)
+    if state is None:
         return jsonify([])
-    return jsonify([{"id": m.public_id, "from": m.from_addr, "subject": m.subject,
-                     "date": sql_time(m.received_at)} for m in page.items])
+    return response_cache.json_answer(("1secmail-list", state.id, state.version), lambda: jsonify(
+        [{"id": m.public_id, "from": m.from_addr, "subject": m.subject,
+          "date": sql_time(m.received_at)}
+         for m in listings.page(state.id, limit=LIST_LIMIT).items]))
 
 
 def _read_message() -> Response:
-    m = _message()
+    message_id, address = _message_id(), _address()
+    try:
+        return response_cache.json_answer(
+            ("1secmail-read", message_id),  # 1secmail shows nothing that changes
+            lambda: _read_json(_message()),
+            servable=lambda: bool(messages.peek(message_id, PUBLIC, address=address)))
+    except MailboxNotFound:
+        raise NotFound("Message not found.") from None
+
+
+def _read_json(m: Message) -> Response:
     return jsonify({
         "id": m.public_id, "from": m.from_addr, "subject": m.subject,
         "date": sql_time(m.received_at),

@@ -20,6 +20,7 @@ import re
 from flask import Blueprint, Response, jsonify, request, url_for
 
 from app.dialects._common import PUBLIC, install_errors, public_domains, sql_time
+from app.http import response_cache
 from app.http.downloads import attachment_response
 from app.models.base import utcnow
 from app.services import listings, mailboxes, messages, stats
@@ -84,6 +85,11 @@ def inbox(email: str) -> Response | tuple[Response, int]:
     if state is None:
         return jsonify({"error": NOT_FOUND, "searched_for": email.strip().lower(),
                         "hint": "Generate this email first via /generate endpoint"}), 404
+    return response_cache.json_answer(("php-inbox", state.id, state.version),
+                                      lambda: _inbox_json(state))
+
+
+def _inbox_json(state: listings.MailboxState) -> Response:
     items = listings.summaries(state.id) if state.total else []
     return jsonify({
         "success": True, "email": state.address, "created_at": sql_time(state.created_at),
@@ -97,7 +103,15 @@ def inbox(email: str) -> Response | tuple[Response, int]:
 @bp.get("/email/<int:message_id>")
 def email_show(message_id: int) -> Response:
     """One message with its bodies and attachments; marks it read."""
-    opened = _public_message(message_id, numbers=True, mark_seen=True)
+    # The answer is the same every time (it always says read), so a kept one is used once
+    # the caller may see the message and it is marked read.
+    return response_cache.json_answer(
+        ("php-email", message_id),
+        lambda: _email_json(_public_message(message_id, numbers=True, mark_seen=True)),
+        servable=lambda: _public_peek(message_id).seen)
+
+
+def _email_json(opened: messages.OpenedMessage) -> Response:
     message = opened.message
     return jsonify({
         "success": True,
@@ -147,6 +161,13 @@ def stats_show() -> Response:
 def domains_list() -> Response:
     """Domains a public address can use."""
     return jsonify({"success": True, "domains": public_domains()})
+
+
+def _public_peek(message_id: int) -> messages.MessageRef:
+    try:
+        return messages.peek(message_id, PUBLIC)
+    except NotFound:
+        raise NotFound(NOT_FOUND) from None
 
 
 def _public_message(message_id: int, **options: bool) -> messages.OpenedMessage:

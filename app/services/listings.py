@@ -70,11 +70,12 @@ class MailboxState:
     total: int
     unread: int
     newest_row: int  # the highest message row id, 0 when empty
+    read_rows: int  # the sum of the row ids of read messages: moves with every read flag
 
     @property
     def version(self) -> str:
         """Changes whenever the list would: mail arrives, is deleted, is read or unread."""
-        return f"{self.total}-{self.newest_row}-{self.unread}"
+        return f"{self.total}-{self.newest_row}-{self.read_rows}-{self.unread}"
 
 
 NO_MAILBOX_VERSION = "none"
@@ -85,7 +86,9 @@ _STATE = (
               Mailbox.used_bytes, sa.func.count(Message.id).label("total"),
               sa.func.coalesce(sa.func.max(Message.id), 0).label("newest_row"),
               sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)),
-                               0).label("unread"))
+                               0).label("unread"),
+              sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(True), Message.id),
+                                                   else_=0)), 0).label("read_rows"))
     .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
     .where(Mailbox.address == sa.bindparam("address"))
     .group_by(Mailbox.id)
@@ -99,7 +102,8 @@ def find_state(address: str, principal: Principal) -> MailboxState | None:
     if row is None or not mailbox_policy.is_live(row) or not can_read(principal, row):
         return None
     return MailboxState(row.id, row.address, row.protected, row.owner_id, row.created_at,
-                        row.expires_at, row.used_bytes, row.total, row.unread, row.newest_row)
+                        row.expires_at, row.used_bytes, row.total, row.unread, row.newest_row,
+                        row.read_rows)
 
 
 def mailbox_state(address: str, principal: Principal) -> MailboxState:
@@ -126,7 +130,7 @@ def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
     if sender:
         query = query.where(Message.from_addr.icontains(sender, autoescape=True)
                             | Message.from_name.icontains(sender, autoescape=True))
-    rows = list(db.session.execute(query).all())
+    rows = list(db.session.connection().execute(query).all())
     if not rows and (cursor is not None or since is not None):
         _check_known(mailbox_id, cursor, since)  # an empty page: was the cursor one of ours?
     more = len(rows) > limit

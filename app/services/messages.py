@@ -67,12 +67,8 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
     if row is None:
         raise MessageNotFound()
     message = row[0]
-    mailbox = _Row(message.mailbox_id, row.local_part, row.protected, row.owner_id,
-                   row.token_hash, row.expires_at)
-    if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)
-            or (address is not None and row.address != addresses.normalize(address))
-            or (owned_only and (row.owner_id is None or row.owner_id != principal.user_id))):
-        raise MessageNotFound()
+    _check(_Row(message.mailbox_id, row.local_part, row.protected, row.owner_id,
+                row.token_hash, row.expires_at), row.address, principal, address, owned_only)
     found_numbers = _load_numbered_attachments(message) if numbers else {}
     if mark_seen and not message.seen:
         db.session.execute(sa.update(Message).where(Message.id == message.id)
@@ -89,6 +85,42 @@ def _load_numbered_attachments(message: Message) -> dict[int, int]:
         .where(Attachment.message_id == message.id).order_by(Attachment.id)).all()
     set_committed_value(message, "attachments", [part for part, _ in rows])
     return {part.id: number for part, number in rows if number is not None}
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """What a cached answer needs to know of a message it may show: one Core statement."""
+
+    public_id: int
+    seen: bool
+    address: str  # its mailbox's
+
+
+_PEEK = (sa.select(Message.seen, Message.mailbox_id, *_MAILBOX)
+         .join(Mailbox, Mailbox.id == Message.mailbox_id)
+         .where(Message.public_id == sa.bindparam("public_id")))
+
+
+def peek(public_id: int, principal: Principal, *, address: str | None = None,
+         owned_only: bool = False) -> MessageRef:
+    """The message's read state, checked exactly as open_message checks it."""
+    if not 0 < public_id < MAX_PUBLIC_ID:
+        raise MessageNotFound()
+    row = db.session.connection().execute(_PEEK, {"public_id": public_id}).one_or_none()
+    if row is None:
+        raise MessageNotFound()
+    _check(_Row(row.mailbox_id, row.local_part, row.protected, row.owner_id, row.token_hash,
+                row.expires_at), row.address, principal, address, owned_only)
+    return MessageRef(public_id, row.seen, row.address)
+
+
+def _check(mailbox: _Row, mailbox_address: str, principal: Principal, address: str | None,
+           owned_only: bool) -> None:
+    if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)
+            or (address is not None and mailbox_address != addresses.normalize(address))
+            or (owned_only and (mailbox.owner_id is None
+                                or mailbox.owner_id != principal.user_id))):
+        raise MessageNotFound()
 
 
 def set_seen(public_id: int, principal: Principal, seen: bool = True, *,

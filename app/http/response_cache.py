@@ -1,0 +1,69 @@
+"""Encoded answers kept per process, keyed by what they show, so a repeated read costs one
+statement (the freshness check) and no rendering: a mailbox's list is keyed by the
+mailbox's version and the query, a message by its id and read state (nothing else of a
+stored message ever changes). Bounded in bytes (cachetools' LRU), so memory stays flat
+however much mail there is; an entry for a changed mailbox is simply never asked for again.
+
+Every cached answer carries an ETag, and a request whose If-None-Match names it gets
+304 Not Modified with no body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Hashable
+
+from cachetools import LRUCache
+from flask import Response, current_app, request
+
+MAX_BYTES = 32 * 1024 * 1024
+
+
+class ResponseCache:
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self._entries: LRUCache[Hashable, bytes] = LRUCache(max_bytes, getsizeof=len)
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: Hashable, body: bytes) -> None:
+        if len(body) <= self._entries.maxsize // 16:  # no single answer crowds out the rest
+            with self._lock:
+                self._entries[key] = body
+
+
+def _cache() -> ResponseCache:
+    found = current_app.extensions.get("mayfly_response_cache")
+    if found is None:
+        found = current_app.extensions.setdefault("mayfly_response_cache", ResponseCache())
+    return found
+
+
+def json_answer(key: Hashable, build: Callable[[], Response],
+                servable: Callable[[], bool] | None = None) -> Response:
+    """The JSON answer for `key`: from the cache, or built once and kept. 304 when the
+    client already holds it.
+
+    When the key alone does not prove the caller may see the answer, `servable` is asked
+    before a kept answer is used (it checks access, and raises or answers False); `build`
+    checks for itself."""
+    body = _cache().get(key)
+    if body is not None and servable is not None and not servable():
+        body = None
+    if body is None:
+        built = build()
+        if built.status_code != 200:
+            return built
+        body = built.get_data()
+        _cache().put(key, body)
+    etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+        response.headers["Cache-Control"] = "private, no-cache"  # may keep, must ask again
+    response.set_etag(etag)
+    return response
