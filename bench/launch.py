@@ -38,9 +38,10 @@ class Mayfly:
 
     def start(self) -> Mayfly:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT,
-                                        env=self.env(), stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, start_new_session=True)
+        with (self.workdir / "serve.log").open("wb") as log:  # read it when a run goes wrong
+            self.process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT,
+                                            env=self.env(), stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.smtp_port, 60)
         deadline = time.monotonic() + 60
         while True:

@@ -45,22 +45,24 @@ def message_stream(address: str, principal: Principal,
             yield "retry: 3000\n\n"
             deadline, quiet_since = time.monotonic() + seconds, time.monotonic()
             with changes.watcher().subscribe(mailbox_id) as news:
+                news_came = True
                 while time.monotonic() < deadline and not news.closed and not gone():
-                    if mailbox_id is None:
-                        mailbox_id = mailboxes.waitable_id(address, principal)
-                    page = listings.EMPTY
-                    if mailbox_id is not None:
-                        page = listings.page(mailbox_id, limit=50, since=last)
-                    for message in reversed(page.items):
-                        last = message.public_id
-                        quiet_since = time.monotonic()
-                        yield (f"id: {message.public_id}\nevent: message\n"
-                               f"data: {json.dumps(serialize(message))}\n\n")
+                    if news_came:  # look at the store only when mail came for this mailbox
+                        if mailbox_id is None:
+                            mailbox_id = mailboxes.waitable_id(address, principal)
+                        page = listings.EMPTY
+                        if mailbox_id is not None:
+                            page = listings.page(mailbox_id, limit=50, since=last)
+                        for message in reversed(page.items):
+                            last = message.public_id
+                            quiet_since = time.monotonic()
+                            yield (f"id: {message.public_id}\nevent: message\n"
+                                   f"data: {json.dumps(serialize(message))}\n\n")
+                        listings.end_read()  # no long transaction: the next look sees commits
                     if time.monotonic() - quiet_since > KEEP_ALIVE_EVERY:
                         quiet_since = time.monotonic()
                         yield ": keep-alive\n\n"
-                    listings.end_read()  # no long transaction: the next look sees new commits
-                    news.wait(WAKE_EVERY)
+                    news_came = news.wait(WAKE_EVERY)
         except (MailboxNotFound, InvalidInput):
             return  # deleted, expired, or its last message went away: end the stream
         finally:

@@ -96,10 +96,14 @@ def gone_check() -> Callable[[], bool]:
         return lambda: False
 
     def gone() -> bool:
+        # poll, not select: a busy process has sockets past select's 1,024 descriptors.
+        watcher = select.poll()
+        watcher.register(sock, select.POLLIN)
         try:
-            readable, _, _ = select.select([sock], [], [], 0)
+            if not watcher.poll(0):
+                return False
             # Readable with nothing to read is an orderly close; a reset raises.
-            return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+            return sock.recv(1, socket.MSG_PEEK) == b""
         except (OSError, ValueError):
             return True
 

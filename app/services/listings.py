@@ -176,20 +176,21 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
     if mailbox_id is None and since is not None:
         raise InvalidInput("Unknown cursor.")
     with changes.watcher().subscribe(mailbox_id) as news:
+        found, news_came = EMPTY, True
         while True:
-            found = EMPTY
-            if mailbox_id is None:
-                mailbox_id = mailboxes.waitable_id(address, principal)
-            if mailbox_id is not None:
-                found = page(mailbox_id, limit=limit, since=since, subject=subject,
-                             sender=sender)
+            if news_came:  # look at the store only when mail came for this mailbox
+                if mailbox_id is None:
+                    mailbox_id = mailboxes.waitable_id(address, principal)
+                if mailbox_id is not None:
+                    found = page(mailbox_id, limit=limit, since=since, subject=subject,
+                                 sender=sender)
+                end_read()  # the next look must see what others committed meanwhile
             remaining = deadline - time.monotonic()
             if found.items or remaining <= 0 or news.closed or gone():
                 return found
-            end_read()  # the next look must see what others committed meanwhile
-            # Sleep until mail reaches this mailbox (one watcher per process), then look;
-            # wake every few seconds anyway to notice a caller that went away.
-            news.wait(min(remaining, WAKE_EVERY_SECONDS))
+            # Sleep until mail reaches this mailbox (one watcher per process); wake every
+            # few seconds anyway to notice a caller that went away.
+            news_came = news.wait(min(remaining, WAKE_EVERY_SECONDS))
 
 
 def end_read() -> None:
