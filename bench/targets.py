@@ -63,10 +63,12 @@ def mayfly_env(workdir: Path, port: int, database_url: str | None = None) -> dic
 
 
 def _start_mayfly(port: int, workdir: Path) -> subprocess.Popen[bytes]:
-    env = mayfly_env(workdir, port)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                   env={**os.environ, **env}, check=True, capture_output=True)
-    return _popen([sys.executable, "smtpd_runner.py"], env)
+    """Mayfly as scripts/serve starts it (bench/launch.py), its SMTP sidecar on `port`."""
+    from bench.launch import Mayfly
+
+    mayfly = Mayfly(workdir, smtp_port=port).start()
+    assert mayfly.process is not None
+    return mayfly.process
 
 
 def check_mayfly(workdir: Path, messages: int, database_url: str | None = None) -> None:

@@ -134,13 +134,34 @@ class _Batch:
         self.owner: dict[int, int | None] = {r.id: r.owner_id for r in rows}
         self.owner_used: dict[int, int] = {}
         self.added: dict[int, int] = {}
-        self.domain_ids: dict[str, int | None] = {}
+        self._create(recipients - set(self.mailboxes))
+
+    def _create(self, new: set[str]) -> None:
+        """Catch-all: the first message creates the mailbox, all of a batch's new ones in one
+        multi-row insert. Addresses at a domain that stopped receiving get none."""
+        if not new:
+            return
+        parts = {address: addresses.split(address) for address in new}
+        active: dict[str, int] = dict(db.session.execute(
+            sa.select(DOMAINS.c.name, DOMAINS.c.id).where(
+                DOMAINS.c.name.in_({d for _, d in parts.values()}),
+                DOMAINS.c.active.is_(True))).all())
+        rows = [mailbox_policy.new_row(local, domain, active[domain],
+                                       lifetime=mailbox_policy.lifetime_of(
+                                           owner_id=None, is_account=False, local_part=local))
+                for local, domain in parts.values() if domain in active]
+        if not rows:
+            return
+        created = db.session.execute(
+            sa.insert(MAILBOXES).returning(MAILBOXES.c.id, MAILBOXES.c.address,
+                                           sort_by_parameter_order=True), rows).all()
+        for mailbox_id, address in created:
+            self.mailboxes[address], self.used[mailbox_id] = mailbox_id, 0
+            self.owner[mailbox_id] = None
 
     def mailbox_id(self, address: str) -> int:
         if address not in self.mailboxes:
-            mailbox_id = _new_public_mailbox(address, self.domain_ids)
-            self.mailboxes[address], self.used[mailbox_id] = mailbox_id, 0
-            self.owner[mailbox_id] = None
+            raise UnknownDomain()
         return self.mailboxes[address]
 
     def check_room(self, mailbox_id: int, size: int, address: str) -> None:
@@ -215,22 +236,6 @@ def _event(row: dict[str, Any], batch: _Batch, mailbox_id: int) -> dict[str, Any
     address = next(a for a, i in batch.mailboxes.items() if i == mailbox_id)
     return {"event": "message.received", "mailbox": address,
             "message": message_summary(SimpleNamespace(**row))}
-
-
-def _new_public_mailbox(address: str, domain_ids: dict[str, int | None]) -> int:
-    """Catch-all: the first message creates the mailbox. Reserved names stay admin-only."""
-    local, domain = addresses.split(address)
-    if domain not in domain_ids:  # once per domain and batch
-        domain_ids[domain] = db.session.connection().execute(
-            sa.select(DOMAINS.c.id).where(DOMAINS.c.name == domain, DOMAINS.c.active.is_(True))
-        ).scalar_one_or_none()
-    domain_id = domain_ids[domain]
-    if domain_id is None:
-        raise UnknownDomain()
-    lifetime = mailbox_policy.lifetime_of(owner_id=None, is_account=False, local_part=local)
-    row = mailbox_policy.new_row(local, domain, domain_id, lifetime=lifetime)
-    return int(db.session.connection().execute(
-        sa.insert(MAILBOXES).returning(MAILBOXES.c.id).values(**row)).scalar_one())
 
 
 def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -17,6 +18,7 @@ from flask import Flask
 from app.services import delivery
 from app.services.delivery import Incoming, Verdict
 from app.services.errors import QuotaExceeded, UnknownDomain
+from app.services.listings import end_read
 from app.smtp.committer import GroupCommitter
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,7 @@ RCPT_REPLIES = {
     Verdict.FULL: "452 4.2.2 Mailbox full, try again later",
 }
 TEMPORARY_FAILURE = "451 4.3.0 Could not store the message, try again later"
+CHECK_THREADS = 2
 
 
 class MayflyHandler:
@@ -39,6 +42,16 @@ class MayflyHandler:
         self._max_recipients = max_recipients
         self._committer = committer
         self.draining = False
+        # Recipient checks run on a few threads that each keep one app context (and so one
+        # session and connection) for good: a check costs its query, not a context.
+        self._checks = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="mayfly-rcpt",
+                                          initializer=self._enter_app)
+
+    def _enter_app(self) -> None:
+        self._app.app_context().push()
+
+    def close(self) -> None:
+        self._checks.shutdown(wait=True)
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, mail_options: list[str]) -> str:
@@ -77,8 +90,11 @@ class MayflyHandler:
         return f"250 OK stored {count} cop{'y' if count == 1 else 'ies'}"
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.to_thread(self._in_context, fn, *args)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._checks, self._in_context, fn, *args)
 
     def _in_context(self, fn: Callable[..., T], *args: Any) -> T:
-        with self._app.app_context():
+        try:
             return fn(*args)
+        finally:
+            end_read()  # no transaction stays open between checks

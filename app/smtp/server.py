@@ -134,6 +134,7 @@ class MayflyController(Controller):
 
     def stop(self, no_assert: bool = False) -> None:
         super().stop(no_assert)
+        self.handler_obj.close()
         self.committer.close()
 
     def drain(self, timeout: float = 30.0) -> None:
