@@ -1,40 +1,32 @@
-"""Memory: the SMTP worker receiving 10 MB messages on 20 sessions, and a web worker serving
-large attachments. Both should stay flat: not grow with the number of messages or bytes.
+"""Memory stays flat: RSS of an SMTP worker and a web worker of one Mayfly (started as
+scripts/serve starts it, one worker of each) while mail piles up, while 10 MB messages
+arrive, while 25 MB attachments are downloaded, and while 1,000 event streams are open.
 
-    .venv/bin/python bench/memory.py [--rounds 4] [--per-round 60]
+    .venv/bin/python bench/memory.py [--messages 100000] [--big 120] [--streams 1000]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
+import smtplib
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.targets import ROOT, _popen, _stop, free_port, mayfly_env, wait_for_port
+from bench.launch import Mayfly, raise_file_limit
+from bench.streams import Holder, open_all, rss_mb
 from tests.factories import build_eml
 
-MESSAGE = 10_000_000  # bytes per message, just under MAX_MESSAGE_SIZE's 10 MiB default
+REALISTIC = Path(__file__).resolve().parent / "data" / "realistic.eml"
 ATTACHMENT = 25 * 1024 * 1024
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(p) for p in out.split()]
 
 
 class Sampler:
@@ -57,98 +49,86 @@ class Sampler:
         self._thread.join()
 
 
-def smtp_worker(workdir: Path, rounds: int, per_round: int) -> list[tuple[int, float, float]]:
-    port = free_port()
-    env = {**mayfly_env(workdir, port), "SMTP_PROCESSES": "1"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                   env={**os.environ, **env}, check=True, capture_output=True)
-    runner = _popen([sys.executable, "smtpd_runner.py"], env)
-    try:
-        wait_for_port(port)
-        (worker,) = children(runner.pid)
-        rows, sent = [], 0
-        for _ in range(rounds):
-            with Sampler(worker) as sampler:
-                subprocess.run(["smtp-source", "-s", "20", "-m", str(per_round), "-N",
-                                "-l", str(MESSAGE), "-t", "big@mayfly.test",
-                                f"127.0.0.1:{port}"], check=True, capture_output=True)
-            sent += per_round
-            rows.append((sent, sampler.peak, rss_mb(worker)))
-            print(f"  SMTP worker after {sent:4} messages: peak {sampler.peak:7.1f} MB, "
-                  f"now {rows[-1][2]:7.1f} MB", flush=True)
-        return rows
-    finally:
-        _stop(runner)
+def source(port: int, count: int, *args: str) -> None:
+    subprocess.run(["smtp-source", "-s", "20", "-m", str(count), "-N", *args,
+                    "-t", "pile@mayfly.test", f"127.0.0.1:{port}"], check=True,
+                   capture_output=True)
 
 
-def web_worker(workdir: Path, rounds: int) -> list[tuple[int, float, float]]:
-    from app import create_app
-    from app.config import Settings
-    from app.services import delivery, domains
-
-    env = {**mayfly_env(workdir, free_port(), f"sqlite:///{workdir / 'web.db'}"),
-           "MAX_MESSAGE_SIZE": "40MiB", "RATELIMIT_DEFAULT": "100000 per minute"}
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
-                   env={**os.environ, **env}, check=True, capture_output=True)
-    app = create_app(Settings.from_env(env, instance_path=workdir))
-    with app.app_context():
-        domains.sync_configured()
-        (message_id,) = delivery.deliver("a@example.org", ["files@mayfly.test"], build_eml(
-            to="files@mayfly.test", attachments=[("big.bin", "application/octet-stream",
-                                                  os.urandom(ATTACHMENT))]))
-    port = free_port()
-    server = _popen([sys.executable, "-m", "gunicorn", "wsgi:app", "-w", "1", "-b",
-                     f"127.0.0.1:{port}", "--worker-class", "gthread", "--threads", "4"], env)
-    base = f"http://127.0.0.1:{port}/api/v1"
-    try:
-        for _ in range(100):
-            try:
-                message = urllib.request.urlopen(f"{base}/messages/{message_id}").read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        import json
-
-        url = f"http://127.0.0.1:{port}" + json.loads(message)["attachments"][0]["url"]
-        (worker,) = children(server.pid)
-        rows, served = [], 0
-        for _ in range(rounds):
-            with Sampler(worker) as sampler:
-                threads = [threading.Thread(target=lambda: urllib.request.urlopen(url).read())
-                           for _ in range(4)]
-                for t in threads:
-                    t.start()
-                for t in threads:
-                    t.join()
-            served += 4
-            rows.append((served, sampler.peak, rss_mb(worker)))
-            print(f"  web worker after {served:3} downloads of {ATTACHMENT >> 20} MB: "
-                  f"peak {sampler.peak:7.1f} MB, now {rows[-1][2]:7.1f} MB", flush=True)
-        return rows
-    finally:
-        _stop(server)
+def row(rows: list[tuple[str, float, float, float]], what: str, pid: int,
+        before: float, sampler: Sampler) -> None:
+    rows.append((what, before, sampler.peak, rss_mb(pid)))
+    print(f"  {what}: before {before:.0f} MB, peak {sampler.peak:.0f}, after {rows[-1][3]:.0f}",
+          flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--per-round", type=int, default=60)
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--big", type=int, default=120)
+    parser.add_argument("--streams", type=int, default=1000)
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="mayfly-memory-"))
-    smtp = smtp_worker(workdir, args.rounds, args.per_round)
-    web = web_worker(workdir, args.rounds)
-    print("\n| SMTP worker: messages of 10 MB received | peak RSS MB | RSS after MB |")
-    print("|---|---|---|")
-    for count, peak, after in smtp:
-        print(f"| {count} | {peak:.0f} | {after:.0f} |")
-    print(f"\n| web worker: downloads of a {ATTACHMENT >> 20} MB attachment, 4 at once "
-          "| peak RSS MB | RSS after MB |")
-    print("|---|---|---|")
-    for count, peak, after in web:
-        print(f"| {count} | {peak:.0f} | {after:.0f} |")
+    raise_file_limit()
+    mayfly = Mayfly(Path(tempfile.mkdtemp(prefix="mayfly-memory-")), settings={
+        "SMTP_PROCESSES": "1", "WEB_WORKERS": "1", "MAX_MESSAGE_SIZE": "40MiB"}).start()
+    rows: list[tuple[str, float, float, float]] = []
+    try:
+        (smtp,), (web,) = mayfly.pids("smtp"), mayfly.pids("web")
+        start = rss_mb(smtp)
+        for done in range(args.messages // 4, args.messages + 1, args.messages // 4):
+            before = rss_mb(smtp)
+            with Sampler(smtp) as sampler:
+                source(mayfly.smtp_port, args.messages // 4, "-F", str(REALISTIC))
+            row(rows, f"SMTP worker, {done:,} realistic messages stored", smtp, before, sampler)
+        before = rss_mb(smtp)
+        with Sampler(smtp) as sampler:
+            source(mayfly.smtp_port, args.big, "-l", str(10_000_000))
+        row(rows, f"SMTP worker, {args.big} messages of 10 MB on 20 sessions", smtp, before,
+            sampler)
+        download = attachment_url(mayfly)
+        before = rss_mb(web)
+        with Sampler(web) as sampler:
+            for _ in range(4):
+                threads = [threading.Thread(target=lambda: urllib.request.urlopen(
+                    download).read()) for _ in range(4)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+        row(rows, "web worker, 16 downloads of a 25 MB attachment, 4 at once", web, before,
+            sampler)
+        before = rss_mb(web)
+        with Sampler(web) as sampler:
+            asyncio.run(hold_streams(mayfly, args.streams))
+        row(rows, f"web worker, {args.streams:,} event streams open", web, before, sampler)
+    finally:
+        mayfly.stop()
+    print(f"\nSMTP worker at start: {start:.0f} MB\n")
+    print("| while | RSS before MB | peak MB | after MB |\n|---|---|---|---|")
+    for what, before, peak, after in rows:
+        print(f"| {what} | {before:.0f} | {peak:.0f} | {after:.0f} |")
+
+
+def attachment_url(mayfly: Mayfly) -> str:
+    with smtplib.SMTP("127.0.0.1", mayfly.smtp_port) as smtp:
+        smtp.sendmail("a@example.org", ["files@mayfly.test"], build_eml(
+            to="files@mayfly.test", attachments=[("big.bin", "application/octet-stream",
+                                                  os.urandom(ATTACHMENT))]))
+    listing = json.load(urllib.request.urlopen(
+        f"{mayfly.base}/api/v1/mailboxes/files@mayfly.test/messages"))
+    message = json.load(urllib.request.urlopen(
+        f"{mayfly.base}/api/v1/messages/{listing['messages'][0]['id']}"))
+    return mayfly.base + message["attachments"][0]["url"]
+
+
+async def hold_streams(mayfly: Mayfly, count: int) -> None:
+    holder = Holder(mayfly.web_port)
+    await open_all(holder, ["/api/v1/mailboxes/pile@mayfly.test/events"] * count)
+    await asyncio.sleep(10)
+    for task in holder.tasks:
+        task.cancel()
 
 
 if __name__ == "__main__":
-    os.chdir(ROOT)
     main()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import smtplib
 import statistics
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.launch import Mayfly
+from bench.launch import Mayfly, raise_file_limit
 from tests.factories import build_eml
 
 MAILBOXES = 50
@@ -114,7 +113,7 @@ async def run(args: argparse.Namespace, mayfly: Mayfly) -> dict[str, object]:
     waits = [f"/api/v1/mailboxes/idle{n}@mayfly.test/messages?wait=60"
              for n in range(args.waits)]
     await open_all(holder, streams)
-    asyncio.create_task(open_all(holder, waits))  # a wait answers only when its time is up
+    opening_waits = asyncio.create_task(open_all(holder, waits))  # they answer at their end
     await asyncio.sleep(5)
     held = per_worker_connections(mayfly.web_port)
     latencies = await asyncio.to_thread(time_lists, mayfly.base, args.seconds, args.rate)
@@ -128,6 +127,7 @@ async def run(args: argparse.Namespace, mayfly: Mayfly) -> dict[str, object]:
     while holder.events < expected and time.monotonic() < deadline:
         await asyncio.sleep(0.5)
     rss_after = {pid: rss_mb(pid) for pid in workers}
+    opening_waits.cancel()
     for task in holder.tasks:
         task.cancel()
     return {"opened": holder.opened, "refused": holder.refused, "held": held,
@@ -144,8 +144,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--mail", type=int, default=50)
     args = parser.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    raise_file_limit()
     mayfly = Mayfly(Path(tempfile.mkdtemp(prefix="mayfly-bench-streams-"))).start()
     try:
         with smtplib.SMTP("127.0.0.1", mayfly.smtp_port) as smtp:

@@ -54,6 +54,7 @@ class Topology:
     redis_url: str = ""
 
     web_processes: int = 2
+    smtp_sidecars: int = 2
     settings: dict[str, str] = field(default_factory=dict)  # more environment for Mayfly
 
     def env(self, web_port: int | None = None) -> dict[str, str]:
@@ -73,7 +74,7 @@ class Topology:
         for port in web_ports:  # one gunicorn per "host", each with its gevent workers
             self._spawn([sys.executable, "-m", "gunicorn", "-c",
                          "python:app.http.gunicorn_config", "wsgi:app"], self.env(port))
-        for _ in range(2):  # two sidecars, as on two hosts: SO_REUSEPORT shares the port here
+        for _ in range(self.smtp_sidecars):  # as on several hosts: SO_REUSEPORT shares the port
             self._spawn([sys.executable, "smtpd_runner.py"])
         for port in web_ports:
             self._wait(port)
