@@ -67,9 +67,9 @@ class Mayfly:
         self._call("DELETE", f"/mailboxes/{_quote(address)}", address=address)
 
     def messages(self, address: str, *, subject: str | None = None,
-                 sender: str | None = None) -> list[dict[str, Any]]:
-        """Summaries, newest first."""
-        query = {"subject": subject, "from": sender}
+                 sender: str | None = None, tag: str | None = None) -> list[dict[str, Any]]:
+        """Summaries, newest first; `tag` keeps mail sent to name+tag@… only."""
+        query = {"subject": subject, "from": sender, "tag": tag}
         return self._call("GET", f"/mailboxes/{_quote(address)}/messages", query=query,
                           address=address)["messages"]
 
@@ -78,8 +78,10 @@ class Mayfly:
         return self._call("GET", f"/messages/{message_id}", address=address)
 
     def wait_for_message(self, address: str, *, timeout: float = 30, subject: str | None = None,
-                         sender: str | None = None, since: int | None = None) -> dict[str, Any]:
+                         sender: str | None = None, since: int | None = None,
+                         tag: str | None = None) -> dict[str, Any]:
         """The newest message matching the filters, as soon as one exists (server-side wait).
+        The address may be one nobody has used yet: the wait holds until its first message.
 
         Raises TimeoutError when none arrives in time.
         """
@@ -89,7 +91,7 @@ class Mayfly:
             if remaining <= 0:
                 raise TimeoutError(f"no matching message for {address} within {timeout} s")
             query = {"wait": f"{min(remaining, MAX_WAIT):.1f}", "subject": subject,
-                     "from": sender, "since": since}
+                     "from": sender, "since": since, "tag": tag}
             found = self._call("GET", f"/mailboxes/{_quote(address)}/messages", query=query,
                                address=address)["messages"]
             if found:

@@ -59,7 +59,8 @@ def messages_list(address: str) -> Response:
     since = inputs.query_int("since")
     wait = inputs.query_seconds("wait", listings.MAX_WAIT_SECONDS)
     filters = {"subject": request.args.get("subject") or None,
-               "sender": request.args.get("from") or None}
+               "sender": request.args.get("from") or None,
+               "tag": request.args.get("tag") or None}
     if wait and cursor is None:
         lease = waits.take()  # a fair share of this process's held calls, or 429
         try:

@@ -10,11 +10,21 @@ from collections.abc import Callable
 
 from flask import Flask, Response
 
-from app.dialects import developermail, onesecmail, tempemail, tempmail_php, tempmailg
+from app.dialects import (
+    developermail,
+    mailhog,
+    mailpit,
+    mailtm,
+    onesecmail,
+    tempemail,
+    tempmail_php,
+    tempmailg,
+)
 from app.extensions import csrf
 from app.http import errors
 
-DIALECTS = (onesecmail, tempmail_php, tempmailg, tempemail, developermail)
+DIALECTS = (onesecmail, tempmail_php, tempmailg, tempemail, developermail, mailhog, mailpit,
+            mailtm)
 
 
 def register(app: Flask) -> None:

@@ -1,17 +1,20 @@
-"""What two or more dialects share: error rendering, time formats, raw source as text, the
-public principal."""
+"""What two or more dialects share: error rendering, API-key auth, time formats, raw source
+as text, the public principal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, g
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
-from app.services import domains
+from app.http import quota_headers
+from app.http.credentials import basic_password, bearer_token
+from app.services import api_keys, domains
 from app.services.access import Principal
-from app.services.errors import MayflyError
+from app.services.errors import MayflyError, Unauthorized
 
 Renderer = Callable[..., Response]
 
@@ -63,3 +66,36 @@ def raw_text(raw: bytes) -> str:
 def public_domains() -> list[str]:
     """Active domains of the free type: the ones public doors offer."""
     return [d.name for d in domains.list_active() if d.kind == "free"]
+
+
+def install_key_auth(bp: Blueprint) -> None:
+    """Every call of the blueprint carries a Mayfly API key as the password of HTTP Basic
+    auth (any user name), as MailHog's and Mailpit's clients send credentials; the call acts
+    as the key's user (an admin's key sees every mailbox) and counts against their plan."""
+
+    @bp.before_request
+    def _authenticate() -> None:
+        key = basic_password() or bearer_token()
+        user = api_keys.verify(key) if key else None
+        if user is None:
+            raise Unauthorized("Use HTTP Basic auth with a Mayfly API key as the password.")
+        g.principal = Principal(user_id=user.id, is_admin=user.is_admin)
+        g.user = user
+        quota_headers.before(user)
+
+    bp.after_request(quota_headers.after)
+
+
+def key_principal() -> Principal:
+    """The principal install_key_auth found for this request."""
+    principal: Principal = g.principal
+    return principal
+
+
+def text_error(status: int, message: str | None = None) -> Response:
+    """A plain-text error, as MailHog and Mailpit answer; 401 asks for Basic auth."""
+    response = Response((message or HTTP_STATUS_CODES.get(status, "Error")) + "\n",
+                        status=status, mimetype="text/plain")
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Basic realm="Mayfly"'
+    return response

@@ -11,3 +11,11 @@ def bearer_token() -> str | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
+
+
+def basic_password() -> str | None:
+    """The password of `Authorization: Basic …` (the user name is ignored), or None."""
+    auth = request.authorization
+    if auth is None or auth.type != "basic" or not auth.password:
+        return None
+    return auth.password

@@ -38,6 +38,19 @@ def split(address: str) -> tuple[str, str]:
     return local, domain
 
 
+MAX_TAG = 64
+
+
+def split_tag(address: str) -> tuple[str, str | None]:
+    """Plus-addressing: "name+test_42@d" → ("name@d", "test_42"); the tag lower-cased and
+    at most 64 characters; an address without one (or with an empty one) has None."""
+    local, domain = split(address)
+    base, plus, tag = local.partition("+")
+    if not plus or not base:
+        return f"{local}@{domain}", None
+    return f"{base}@{domain}", (tag[:MAX_TAG] or None)
+
+
 def is_reserved(local_part: str) -> bool:
     """Reserved names, with any +tag, are kept for administrators."""
     return local_part.lower().split("+", 1)[0] in RESERVED_LOCAL_PARTS

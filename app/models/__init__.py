@@ -4,6 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.attachment_number import AttachmentNumber
 from app.models.base import Base
 from app.models.domain import Domain
+from app.models.fault_rule import FaultRule
 from app.models.mailbox import Mailbox
 from app.models.mailbox_account import MailboxAccount
 from app.models.message import Attachment, Message
@@ -11,5 +12,5 @@ from app.models.usage import UsageDay
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
-__all__ = ["ApiKey", "Attachment", "AttachmentNumber", "Base", "Domain", "Mailbox",
+__all__ = ["ApiKey", "Attachment", "AttachmentNumber", "Base", "Domain", "FaultRule", "Mailbox",
            "MailboxAccount", "Message", "UsageDay", "User", "Webhook", "WebhookDelivery"]

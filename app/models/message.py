@@ -18,6 +18,8 @@ class Message(Base):
     __table_args__ = (
         # "A mailbox's messages, newest first, by cursor" walks this index backwards.
         sa.Index("ix_messages_mailbox_id_id", "mailbox_id", "id"),
+        # "This run's messages": one mailbox, one plus-address tag, newest first.
+        sa.Index("ix_messages_mailbox_id_tag_id", "mailbox_id", "tag", "id"),
         NEVER_REUSE_IDS,
     )
 
@@ -28,6 +30,8 @@ class Message(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     envelope_from: Mapped[str] = mapped_column(sa.String(512), default="")
     envelope_to: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The plus-address it was sent to (signup+test_42@… → "test_42"), lower-cased; None without.
+    tag: Mapped[str | None] = mapped_column(sa.String(64))
     from_name: Mapped[str] = mapped_column(sa.String(512), default="")
     from_addr: Mapped[str] = mapped_column(sa.String(512), default="")
     to_addrs: Mapped[list[dict[str, str]]] = mapped_column(sa.JSON, default=list)

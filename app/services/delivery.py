@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses, mime
-from app.models import Attachment, AttachmentNumber, Domain, Mailbox, Message, User
+from app.models import Attachment, AttachmentNumber, Domain, FaultRule, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import changes, mailbox_policy, plans, webhooks
+from app.services import changes, faults, mailbox_policy, plans, webhooks
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
 from app.services.summaries import message_summary
@@ -41,36 +41,51 @@ class Verdict(enum.Enum):
 
 # One round trip for RCPT: is the domain active, and what of the mailbox if it exists.
 DOMAINS = cast(sa.Table, Domain.__table__)
+_HAS_FAULTS = (sa.select(FaultRule.id).where(FaultRule.mailbox_id == MAILBOXES.c.id,
+                                              FaultRule.remaining > 0).exists())
 _RECIPIENT_QUERY = (
-    sa.select(DOMAINS.c.id, MAILBOXES.c.used_bytes, MAILBOXES.c.expires_at, MAILBOXES.c.owner_id)
+    sa.select(DOMAINS.c.id, MAILBOXES.c.used_bytes, MAILBOXES.c.expires_at, MAILBOXES.c.owner_id,
+              _HAS_FAULTS.label("faulty"))
     .select_from(sa.outerjoin(DOMAINS, MAILBOXES, sa.and_(
         MAILBOXES.c.domain_id == DOMAINS.c.id, MAILBOXES.c.address == sa.bindparam("address"))))
     .where(DOMAINS.c.name == sa.bindparam("domain"), DOMAINS.c.active.is_(True))
 )
 
 
-def check_recipient(address: str) -> Verdict:
-    """Whether mail to this address would be stored (the SMTP RCPT step)."""
+@dataclass(frozen=True)
+class RcptCheck:
+    verdict: Verdict
+    base: str = ""  # the mailbox's address (a +tag taken off)
+    fault: faults.Fault | None = None  # a refuse_rcpt rule that fired
+    faulty: bool = False  # the mailbox has live fault rules for later steps
+
+
+def check_recipient(address: str) -> RcptCheck:
+    """Whether mail to this address would be stored (the SMTP RCPT step), and whether a
+    fault rule of its mailbox refuses it now."""
     try:
-        _local, domain = addresses.split(address)
+        base, _tag = addresses.split_tag(address)  # name+tag@d is delivered to name@d
+        domain = base.rpartition("@")[2]
     except addresses.InvalidAddress:
-        return Verdict.INVALID
+        return RcptCheck(Verdict.INVALID)
     # Core on the session's connection: this runs for every RCPT, so no ORM layer.
     row = db.session.connection().execute(
-        _RECIPIENT_QUERY, {"address": addresses.normalize(address), "domain": domain}).first()
+        _RECIPIENT_QUERY, {"address": base, "domain": domain}).first()
     if row is None:
-        return Verdict.UNKNOWN_DOMAIN
-    _, used, _, owner_id = row
-    if used is None:
-        return Verdict.ACCEPT  # nobody created it: the first message will
+        return RcptCheck(Verdict.UNKNOWN_DOMAIN)
+    if row.used_bytes is None:
+        return RcptCheck(Verdict.ACCEPT, base)  # nobody created it: the first message will
     if not mailbox_policy.is_live(row):
-        return Verdict.EXPIRED
-    if mailbox_policy.is_full(used):
-        return Verdict.FULL
-    owner = db.session.get(User, owner_id) if owner_id else None
+        return RcptCheck(Verdict.EXPIRED, base)
+    if mailbox_policy.is_full(row.used_bytes):
+        return RcptCheck(Verdict.FULL, base)
+    owner = db.session.get(User, row.owner_id) if row.owner_id else None
     if owner is not None and not plans.has_room(owner, 1):
-        return Verdict.FULL
-    return Verdict.ACCEPT
+        return RcptCheck(Verdict.FULL, base)
+    if row.faulty:
+        fault = faults.fire([base], ("refuse_rcpt",))
+        return RcptCheck(Verdict.ACCEPT, base, fault, faulty=True)
+    return RcptCheck(Verdict.ACCEPT, base)
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,13 @@ def deliver_many(items: list[Incoming]) -> list[Outcome]:
         db.session.rollback()
         raise
     return [deliver_many([item])[0] for item in items]
+
+
+def _target(recipient: str) -> tuple[str, str | None]:
+    try:
+        return addresses.split_tag(recipient)
+    except addresses.InvalidAddress:
+        return addresses.normalize(recipient), None
 
 
 class _Batch:
@@ -184,8 +206,9 @@ class _Batch:
 
 
 def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outcome]:
-    recipients = [list(dict.fromkeys(addresses.normalize(r) for r in i.rcpt_tos)) for i in items]
-    batch = _Batch({a for group in recipients for a in group})
+    # One copy per recipient mailbox and plus-address tag: name+a@d and name+b@d are two.
+    recipients = [list(dict.fromkeys(_target(r) for r in i.rcpt_tos)) for i in items]
+    batch = _Batch({address for group in recipients for address, _ in group})
     outcomes: list[Outcome] = []
     message_rows: list[dict[str, Any]] = []
     attachment_rows: list[list[dict[str, Any]]] = []
@@ -195,15 +218,16 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
         outcome = Outcome()
         outcomes.append(outcome)
         try:
-            targets = [(a, batch.mailbox_id(a)) for a in group]
-            for address, mailbox_id in targets:
+            targets = [(a, tag, batch.mailbox_id(a)) for a, tag in group]
+            for address, _, mailbox_id in targets:
                 batch.check_room(mailbox_id, len(item.raw), address)
         except (QuotaExceeded, UnknownDomain) as exc:
             outcome.error = exc
             continue
-        for _, mailbox_id in targets:
+        envelope_to = [addresses.normalize(r) for r in item.rcpt_tos]
+        for _, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
-            row = _message_row(mailbox_id, item, group, parse, now)
+            row = {**_message_row(mailbox_id, item, envelope_to, parse, now), "tag": tag}
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])

@@ -32,7 +32,7 @@ WAKE_EVERY_SECONDS = 2.0
 # What a list shows of each message: plain rows, no ORM objects (lists are the hot path).
 SUMMARY = (Message.public_id, Message.from_name, Message.from_addr, Message.subject,
            Message.received_at, Message.size, Message.seen, Message.has_attachments,
-           Message.preview)
+           Message.preview, Message.tag)
 
 
 class Summary(Protocol):
@@ -45,6 +45,7 @@ class Summary(Protocol):
     seen: bool
     has_attachments: bool
     preview: str
+    tag: str | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def mailbox_state(address: str, principal: Principal) -> MailboxState:
 
 def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
          since: int | None = None, subject: str | None = None,
-         sender: str | None = None) -> Page:
+         sender: str | None = None, tag: str | None = None) -> Page:
     """Summaries newest first, in one statement; `cursor` continues after a message,
     `since` keeps only newer ones (both public ids of messages in this mailbox)."""
     if not 1 <= limit <= MAX_PAGE:
@@ -130,6 +131,8 @@ def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
     if sender:
         query = query.where(Message.from_addr.icontains(sender, autoescape=True)
                             | Message.from_name.icontains(sender, autoescape=True))
+    if tag:
+        query = query.where(Message.tag == tag.strip().lower())
     rows = list(db.session.connection().execute(query).all())
     if not rows and (cursor is not None or since is not None):
         _check_known(mailbox_id, cursor, since)  # an empty page: was the cursor one of ours?
@@ -155,16 +158,17 @@ def _check_known(mailbox_id: int, *public_ids: int | None) -> None:
 
 def list_messages(address: str, principal: Principal, *, limit: int = 50,
                   cursor: int | None = None, since: int | None = None,
-                  subject: str | None = None, sender: str | None = None) -> Page:
+                  subject: str | None = None, sender: str | None = None,
+                  tag: str | None = None) -> Page:
     """A page of the mailbox's summaries (see `page`): two statements."""
     return page(mailboxes.readable_id(address, principal), limit=limit, cursor=cursor,
-                since=since, subject=subject, sender=sender)
+                since=since, subject=subject, sender=sender, tag=tag)
 
 
 def wait_for_messages(address: str, principal: Principal, *, wait: float,
                       gone: Callable[[], bool] = lambda: False, limit: int = 50,
                       since: int | None = None, subject: str | None = None,
-                      sender: str | None = None) -> Page:
+                      sender: str | None = None, tag: str | None = None) -> Page:
     """Like list_messages, but holds until something newer than `since` arrives, time runs
     out, the caller is `gone`, or the process stops.
 
@@ -183,7 +187,7 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
                     mailbox_id = mailboxes.waitable_id(address, principal)
                 if mailbox_id is not None:
                     found = page(mailbox_id, limit=limit, since=since, subject=subject,
-                                 sender=sender)
+                                 sender=sender, tag=tag)
                 end_read()  # the next look must see what others committed meanwhile
             remaining = deadline - time.monotonic()
             if found.items or remaining <= 0 or news.closed or gone():
@@ -278,3 +282,15 @@ def with_bodies(address: str, principal: Principal, *, oldest_first: bool = Fals
         sa.select(Message).where(Message.mailbox_id == mailbox_id)
         .options(selectinload(Message.attachments), undefer(Message.text_body),
                  undefer(Message.html_body)).order_by(order).limit(limit)).scalars())
+
+
+def at_offset(address: str, principal: Principal, offset: int,
+              limit: int) -> tuple[int, list[Message]]:
+    """(how many in all, `limit` of them from `offset`, newest first, with headers and
+    attachments but no bodies), for doors that page by number: three statements."""
+    state = mailbox_state(address, principal)
+    found = list(db.session.execute(
+        sa.select(Message).where(Message.mailbox_id == state.id).order_by(Message.id.desc())
+        .offset(max(offset, 0)).limit(min(max(limit, 0), MAX_PAGE))
+        .options(selectinload(Message.attachments), undefer(Message.headers))).scalars())
+    return state.total, found

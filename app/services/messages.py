@@ -118,8 +118,8 @@ def _check(mailbox: _Row, mailbox_address: str, principal: Principal, address: s
            owned_only: bool) -> None:
     if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)
             or (address is not None and mailbox_address != addresses.normalize(address))
-            or (owned_only and (mailbox.owner_id is None
-                                or mailbox.owner_id != principal.user_id))):
+            or (owned_only and not principal.is_admin
+                and (mailbox.owner_id is None or mailbox.owner_id != principal.user_id))):
         raise MessageNotFound()
 
 

@@ -17,6 +17,7 @@ class SummaryFields(Protocol):
     seen: bool
     has_attachments: bool
     preview: str
+    tag: str | None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -33,4 +34,5 @@ def message_summary(message: SummaryFields) -> dict[str, Any]:
         "seen": message.seen,
         "has_attachments": message.has_attachments,
         "preview": message.preview,
+        "tag": message.tag,
     }

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
 
-from app.services import delivery
+from app.services import delivery, faults
 from app.services.delivery import Incoming, Verdict
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.listings import end_read
@@ -31,6 +31,12 @@ RCPT_REPLIES = {
     Verdict.FULL: "452 4.2.2 Mailbox full, try again later",
 }
 TEMPORARY_FAILURE = "451 4.3.0 Could not store the message, try again later"
+
+
+def fault_reply(code: int | None) -> str:
+    """The reply a refusing fault rule chose, with an enhanced status of its class."""
+    code = code or 451
+    return f"{code} {code // 100}.0.0 Refused by a fault rule on this mailbox"
 CHECK_THREADS = 2
 
 
@@ -66,12 +72,18 @@ class MayflyHandler:
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
         try:
-            verdict = await self._run(delivery.check_recipient, address)
+            check = await self._run(delivery.check_recipient, address)
         except Exception:
             log.exception("recipient check failed for %r", address)
             return TEMPORARY_FAILURE
-        if verdict is not Verdict.ACCEPT:
-            return RCPT_REPLIES[verdict]
+        if check.verdict is not Verdict.ACCEPT:
+            return RCPT_REPLIES[check.verdict]
+        if check.fault is not None:
+            return fault_reply(check.fault.code)
+        if check.faulty:  # the DATA phase asks this transaction's mailboxes' rules again
+            faulty = getattr(envelope, "mayfly_faulty", set())
+            faulty.add(check.base)
+            envelope.mayfly_faulty = faulty  # type: ignore[attr-defined]
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
@@ -88,6 +100,13 @@ class MayflyHandler:
             return TEMPORARY_FAILURE  # never 250 unless committed
         count = len(outcome.ids)
         return f"250 OK stored {count} cop{'y' if count == 1 else 'ies'}"
+
+    async def fault(self, envelope: Envelope, kinds: tuple[str, ...]) -> faults.Fault | None:
+        """A fault rule of this transaction's mailboxes that fires now (kinds of the step)."""
+        faulty = getattr(envelope, "mayfly_faulty", None)
+        if not faulty:
+            return None
+        return await self._run(faults.fire, sorted(faulty), kinds)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

@@ -13,7 +13,7 @@ from flask import Flask
 from app.config import Settings
 from app.smtp.committer import GroupCommitter
 from app.smtp.data import Outcome, read_data
-from app.smtp.handler import MayflyHandler
+from app.smtp.handler import MayflyHandler, fault_reply
 
 TOO_MANY = b"421 4.7.0 Too many connections, try again later\r\n"
 
@@ -84,7 +84,14 @@ def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
             if arg:
                 await self.push("501 Syntax: DATA")
                 return
+            handler, envelope = self.event_handler, self.envelope
+            drop = await handler.fault(envelope, ("drop",))
             await self.push("354 End data with <CR><LF>.<CR><LF>")
+            if drop is not None:  # a fault rule: hang up in the middle of DATA
+                await self._reader.readline()
+                if self.transport is not None:
+                    self.transport.close()
+                return
             try:
                 outcome, content = await read_data(self._reader, self.data_size_limit,
                                                    self.line_length_limit)
@@ -95,9 +102,17 @@ def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
                 await self.push(outcome.value)
                 self._set_post_data_state()
                 return
+            refused = await handler.fault(envelope, ("refuse_data",))
+            if refused is not None:
+                await self.push(fault_reply(refused.code))
+                self._set_post_data_state()
+                return
             self.envelope.content = self.envelope.original_content = content
             status = await self._call_handler_hook("DATA")
             self._set_post_data_state()
+            delay = await handler.fault(envelope, ("delay",))
+            if delay is not None and delay.seconds:
+                await asyncio.sleep(delay.seconds)  # a fault rule holds the final reply
             await self.push("250 OK" if status is MISSING else status)
 
     return MayflySMTP

@@ -1,0 +1,127 @@
+"""All the mail of the mailboxes a user owns, as one inbox (every live mailbox for an admin):
+what single-inbox catchers show (the MailHog and Mailpit doors).
+
+Counts, pages, the latest message, search, marking and deleting all stay inside that scope;
+a message outside it answers as one that does not exist, and a change to it does nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload, undefer
+
+from app.extensions import db
+from app.mail.search_query import Term
+from app.models import Mailbox, Message
+from app.models.base import utcnow
+from app.services import search
+from app.services.access import Principal
+from app.services.errors import MessageNotFound
+from app.services.ids import MAX_PUBLIC_ID
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Slice:
+    total: int  # messages in scope
+    unread: int  # unread in scope
+    matched: int  # matching the query (all of them without one)
+    matched_unread: int
+    messages: list[Message]  # newest first, from `start`, with raw source and attachments
+
+
+def _mailboxes(principal: Principal) -> sa.Select[int]:
+    live = sa.or_(Mailbox.expires_at.is_(None), Mailbox.expires_at > utcnow())
+    query = sa.select(Mailbox.id).where(live)
+    if not principal.is_admin:
+        query = query.where(Mailbox.owner_id == (principal.user_id or -1))
+    return query
+
+
+Query = str | list[Term] | None  # a search (text or terms); None for everything in scope
+
+
+def _scope(principal: Principal, query: Query = None,
+           tz: str | None = None) -> sa.ColumnElement[bool]:
+    within = Message.mailbox_id.in_(_mailboxes(principal))
+    return sa.and_(within, search.condition(query, tz)) if query else within
+
+
+def _counts(condition: sa.ColumnElement[bool]) -> tuple[int, int]:
+    total, unread = db.session.execute(
+        sa.select(sa.func.count(Message.id),
+                  sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(False), 1),
+                                                       else_=0)), 0)).where(condition)).one()
+    return int(total), int(unread)
+
+
+def page(principal: Principal, *, start: int = 0, limit: int = 50, query: Query = None,
+         tz: str | None = None) -> Slice:
+    """Newest first from offset `start`: three statements (counts, matches, the page)."""
+    start, limit = max(start, 0), min(max(limit, 0), MAX_LIMIT)
+    total, unread = _counts(_scope(principal))
+    condition = _scope(principal, query, tz)
+    matched, matched_unread = (total, unread) if not query else _counts(condition)
+    messages = list(db.session.execute(
+        sa.select(Message).where(condition).order_by(Message.id.desc()).offset(start)
+        .limit(limit).options(selectinload(Message.attachments), undefer(Message.raw),
+                              undefer(Message.text_body), undefer(Message.html_body),
+                              undefer(Message.headers))).scalars())
+    return Slice(total, unread, matched, matched_unread, messages)
+
+
+def latest(principal: Principal) -> int:
+    """The public id of the newest message in scope; MessageNotFound when there is none."""
+    found = db.session.execute(
+        sa.select(Message.public_id).where(_scope(principal)).order_by(Message.id.desc())
+        .limit(1)).scalar_one_or_none()
+    if found is None:
+        raise MessageNotFound()
+    return int(found)
+
+
+def _targets(principal: Principal, public_ids: list[int] | None,
+             query: Query, tz: str | None) -> sa.ColumnElement[bool]:
+    condition = _scope(principal, query, tz)
+    if public_ids is not None:
+        wanted = [i for i in public_ids if 0 < i < MAX_PUBLIC_ID]
+        condition = sa.and_(condition, Message.public_id.in_(wanted))
+    return condition
+
+
+def mark(principal: Principal, read: bool, *, public_ids: list[int] | None = None,
+         query: Query = None, tz: str | None = None) -> int:
+    """Read or unread: the given messages, those matching `query`, or all in scope."""
+    changed = cast(sa.CursorResult[Any], db.session.execute(
+        sa.update(Message).where(_targets(principal, public_ids, query, tz))
+        .values(seen=read).execution_options(synchronize_session=False)))
+    db.session.commit()
+    return int(changed.rowcount)
+
+
+def delete(principal: Principal, *, public_ids: list[int] | None = None,
+           query: Query = None, tz: str | None = None) -> int:
+    """Delete the given messages, those matching `query`, or all in scope, in one
+    transaction; each mailbox's used bytes go down by what it lost."""
+    rows = db.session.execute(sa.select(Message.id, Message.mailbox_id, Message.size).where(
+        _targets(principal, public_ids, query, tz))).all()
+    if not rows:
+        return 0
+    freed: dict[int, int] = defaultdict(int)
+    for _, mailbox_id, size in rows:
+        freed[mailbox_id] += size
+    for mailbox_id, size in freed.items():
+        db.session.execute(sa.update(Mailbox).where(Mailbox.id == mailbox_id).values(
+            used_bytes=sa.case((Mailbox.used_bytes > size, Mailbox.used_bytes - size),
+                               else_=0)))
+    ids = [row.id for row in rows]
+    for chunk in range(0, len(ids), 500):
+        db.session.execute(sa.delete(Message).where(Message.id.in_(ids[chunk:chunk + 500]))
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    return len(ids)
