@@ -97,6 +97,21 @@ class Mayfly:
             if found:
                 return self.get_message(found[0]["id"], address=address)
 
+    def add_fault(self, address: str, kind: str, *, count: int = 1, code: int | None = None,
+                  seconds: int | None = None) -> dict[str, Any]:
+        """Make the next `count` deliveries to an owned mailbox fail: kind is refuse_rcpt or
+        refuse_data (with `code`), delay (with `seconds`) or drop."""
+        body = {k: v for k, v in (("kind", kind), ("count", count), ("code", code),
+                                   ("seconds", seconds)) if v is not None}
+        return self._call("POST", f"/mailboxes/{_quote(address)}/faults", body=body)
+
+    def faults(self, address: str) -> list[dict[str, Any]]:
+        """The mailbox's fault rules, each with `remaining`, `fired` and `last_fired_at`."""
+        return self._call("GET", f"/mailboxes/{_quote(address)}/faults")["faults"]
+
+    def delete_fault(self, address: str, rule_id: int) -> None:
+        self._call("DELETE", f"/mailboxes/{_quote(address)}/faults/{rule_id}")
+
     def _call(self, method: str, path: str, *, body: dict[str, Any] | None = None,
               query: dict[str, Any] | None = None, address: str | None = None) -> Any:
         url = self.base_url + path

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import domains, errors, mailboxes, messages, openapi, quota  # noqa: E402,F401 - routes
+from app.api import domains, errors, faults, mailboxes, messages, openapi, quota  # noqa: E402,F401 - routes

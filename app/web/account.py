@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
 from app.models import User
-from app.services import api_keys, domains, mailboxes, plans, users, webhooks
+from app.services import api_keys, domains, faults, mailboxes, plans, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, visitor
-from app.web.forms import DeleteAccountForm, KeyForm, MailboxForm, PasswordForm, WebhookForm
+from app.web.forms import (
+    DeleteAccountForm,
+    FaultForm,
+    KeyForm,
+    MailboxForm,
+    PasswordForm,
+    WebhookForm,
+)
 
 
 def _user() -> User:
@@ -39,12 +46,22 @@ def _webhook_form() -> WebhookForm:
     return form
 
 
+def _fault_form() -> FaultForm:
+    form = FaultForm()
+    form.mailbox.choices = [m.address for m, _ in mailboxes.list_owned(_user().id)]
+    return form
+
+
 def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
     user = _user()
+    owned = mailboxes.list_owned(user.id)
     context = {
+        "fault_form": extra.pop("fault_form", None) or _fault_form(),
+        "fault_rules": [(m.address, r) for m, _ in owned
+                        for r in faults.rules(user.id, m.address)],
         "mailbox_form": extra.pop("mailbox_form", None) or _mailbox_form(),
         "key_form": extra.pop("key_form", None) or KeyForm(),
-        "owned": mailboxes.list_owned(user.id),
+        "owned": owned,
         "keys": api_keys.list_keys(user),
         "status": plans.status(user),
         "webhook_form": extra.pop("webhook_form", None) or _webhook_form(),
@@ -179,4 +196,27 @@ def webhook_create() -> BaseResponse | tuple[str, int]:
 def webhook_delete(webhook_id: int) -> BaseResponse:
     """Stop sending to a webhook; its pending deliveries go with it."""
     webhooks.delete_webhook(_user().id, webhook_id)
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/faults")
+@login_required
+def fault_create() -> BaseResponse | tuple[str, int]:
+    """A fault rule on one of the user's mailboxes."""
+    form = _fault_form()
+    if not form.validate_on_submit():
+        return _dashboard(422, fault_form=form)
+    try:
+        faults.add(_user().id, form.mailbox.data or "", kind=form.kind.data or "",
+                   count=form.count.data or 1, code=form.code.data, seconds=form.seconds.data)
+    except MayflyError as exc:
+        form.kind.errors = [exc.message]
+        return _dashboard(422, fault_form=form)
+    return redirect(url_for("web.dashboard"), 303)
+
+
+@bp.post("/account/faults/<int:rule_id>/delete")
+@login_required
+def fault_delete(rule_id: int) -> BaseResponse:
+    faults.remove(_user().id, request.form.get("mailbox", ""), rule_id)
     return redirect(url_for("web.dashboard"), 303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from app.config_values import DOMAIN_TYPES
@@ -58,3 +59,17 @@ class PlanForm(FlaskForm):
 class WebhookForm(FlaskForm):
     url = StringField("URL", validators=[DataRequired(), Length(max=2048)])
     mailbox = SelectField("For", choices=[])
+
+
+class FaultForm(FlaskForm):
+    mailbox = SelectField("Mailbox", choices=[])
+    kind = SelectField("Fault", choices=[
+        SelectChoice("refuse_rcpt", "Refuse at RCPT"),
+        SelectChoice("refuse_data", "Refuse after DATA"),
+        SelectChoice("delay", "Delay the final reply"),
+        SelectChoice("drop", "Drop the connection in DATA")])
+    code = IntegerField("Reply code", validators=[Optional(), NumberRange(min=400, max=599)],
+                        default=451)
+    seconds = IntegerField("Seconds", validators=[Optional(), NumberRange(min=1, max=300)])
+    count = IntegerField("Next deliveries", default=1,
+                         validators=[DataRequired(), NumberRange(min=1, max=1000)])

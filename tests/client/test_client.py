@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import smtplib
 import threading
 
 import pytest
@@ -64,3 +65,23 @@ def test_api_key_owned_mailboxes(live_server, make_user, api_key_for, send_mail)
     with pytest.raises(MayflyError) as info:
         Mayfly(live_server).messages(box.address)  # without the key: not there
     assert info.value.status == 404
+
+
+def test_faults_and_tags_through_the_client(live_server, make_user, api_key_for, send_mail):
+    make_user("retry@example.org")
+    mayfly = Mayfly(live_server, api_key=api_key_for("retry@example.org"))
+    box = mayfly.create_mailbox("retry-run")
+    rule = mayfly.add_fault(box.address, "refuse_rcpt", code=452, count=1)
+    local, domain = box.address.split("@")
+    tagged = f"{local}+test_7@{domain}"
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send_mail(tagged)
+    assert refused.value.recipients[tagged][0] == 452  # refused once, as asked
+    send_mail(tagged, subject="Second try")
+    (report,) = mayfly.faults(box.address)
+    assert (report["id"], report["fired"], report["remaining"]) == (rule["id"], 1, 0)
+    message = mayfly.wait_for_message(box.address, tag="test_7", timeout=5)
+    assert message["subject"] == "Second try" and message["tag"] == "test_7"
+    assert mayfly.messages(box.address, tag="other") == []
+    mayfly.delete_fault(box.address, rule["id"])
+    assert mayfly.faults(box.address) == []
