@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app import cli, dialects, extensions
     from app.api import bp as api_bp
     from app.api.errors import render_error as render_api_error
-    from app.http import errors, input_guard, limits, security_headers
+    from app.http import errors, input_guard, limits, metrics, security_headers
     from app.http.json import MayflyJSON
     from app.web import register as register_web
 
@@ -37,5 +37,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     input_guard.register(app)
     security_headers.register(app)
     limits.register(app)
+    metrics.register(app)
     cli.register(app)
     return app

@@ -24,6 +24,7 @@ from app.config_values import (
     parse_duration,
     parse_flag,
     parse_limit,
+    parse_optional_secret,
     parse_port,
     parse_positive,
     parse_processes,
@@ -149,6 +150,9 @@ class Settings:
     webhook_concurrency: int = setting(
         "WEBHOOK_CONCURRENCY", "8", parse_positive,
         "Webhook deliveries sent at once (at most 2 to any one host).")
+    metrics_token: str = setting(
+        "METRICS_TOKEN", "", parse_optional_secret,
+        "Bearer token a Prometheus scrape of /metrics sends; empty: /metrics answers 404.")
     web_host: str = setting("WEB_HOST", "127.0.0.1", str,
                             "Address gunicorn listens on (scripts/serve).")
     web_port: int = setting("WEB_PORT", "8000", parse_port,

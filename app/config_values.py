@@ -80,6 +80,11 @@ def parse_secret(text: str) -> str:
     return text
 
 
+def parse_optional_secret(text: str) -> str:
+    """Empty (the feature is off) or a secret as long as parse_secret asks."""
+    return parse_secret(text) if text else ""
+
+
 def parse_count(text: str) -> int:
     number = int(text)
     if number < 0:

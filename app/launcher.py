@@ -42,6 +42,7 @@ def main() -> int:
         else:
             children.append(redis[0])
             env["RATELIMIT_STORAGE_URI"] = redis[1]
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(_metrics_dir(settings.instance_path)))
     python = sys.executable
     children.append(subprocess.Popen([  # noqa: S603 - our own interpreter and arguments
         python, "-m", "gunicorn", "-c", "python:app.http.gunicorn_config", "wsgi:app"],
@@ -59,6 +60,15 @@ def _migrate(settings: Settings) -> None:
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         domains.sync_configured()
+
+
+def _metrics_dir(instance: Path) -> Path:
+    """Where web workers and SMTP processes write their counts for /metrics; emptied at each
+    start, so a run's figures begin at zero and dead processes leave nothing behind."""
+    folder = instance / "metrics"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
 def _private_redis(instance: Path) -> tuple[subprocess.Popen[bytes], str] | None:

@@ -62,7 +62,7 @@ def messages_list(address: str) -> Response:
                "sender": request.args.get("from") or None,
                "tag": request.args.get("tag") or None}
     if wait and cursor is None:
-        lease = waits.take()  # a fair share of this process's held calls, or 429
+        lease = waits.take("wait")  # a fair share of this process's held calls, or 429
         try:
             page = listings.wait_for_messages(address, principal, wait=wait, limit=limit,
                                               since=since, gone=waits.gone_check(), **filters)

@@ -13,8 +13,10 @@ from gevent import monkey
 monkey.patch_all()
 
 import logging  # noqa: E402
+import os  # noqa: E402
 import resource  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from typing import Any  # noqa: E402
 
 from app.config import ConfigError, Settings  # noqa: E402
@@ -24,6 +26,11 @@ try:
 except ConfigError as exc:
     print(f"mayfly: {exc}", file=sys.stderr)
     sys.exit(2)
+
+# Every worker counts for /metrics into one folder (prometheus-client's multi-process mode);
+# scripts/serve shares its folder with the SMTP sidecar, a bare gunicorn gets a fresh one.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="mayfly-metrics-")
 
 bind = [f"{_settings.web_host}:{_settings.web_port}"]
 workers = _settings.web_workers
@@ -54,3 +61,11 @@ def on_starting(server: Any) -> None:
     wanted = FILE_LIMIT if hard == resource.RLIM_INFINITY else min(FILE_LIMIT, hard)
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker that ended leaves no open streams or waits behind in /metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

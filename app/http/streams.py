@@ -36,7 +36,7 @@ def message_stream(address: str, principal: Principal,
     last = _resume_point(mailbox_id) if mailbox_id is not None else None
     if request.method == "HEAD":
         return _event_response([])
-    lease = waits.take()
+    lease = waits.take("stream")
     gone = waits.gone_check()
 
     def events() -> Iterator[str]:

@@ -20,6 +20,8 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
+from app.services import metrics
+
 CREDENTIAL_HEADERS = ("Authorization", "X-MailboxToken")
 RETRY_AFTER = 5
 
@@ -27,12 +29,15 @@ RETRY_AFTER = 5
 class Lease:
     """One held slot; releasing twice is harmless (a stream releases on close and on end)."""
 
-    def __init__(self, slots: Slots, client: str) -> None:
+    def __init__(self, slots: Slots, client: str, kind: str) -> None:
         self._slots, self._client, self._held = slots, client, True
+        self._gauge = metrics.HELD_CALLS.labels(kind)
+        self._gauge.inc()
 
     def release(self) -> None:
         if self._held:
             self._held = False
+            self._gauge.dec()
             self._slots._release(self._client)
 
 
@@ -42,12 +47,12 @@ class Slots:
         self._lock = threading.Lock()
         self._held: Counter[str] = Counter()
 
-    def take(self, client: str) -> Lease | None:
+    def take(self, client: str, kind: str) -> Lease | None:
         with self._lock:
             if sum(self._held.values()) >= self.total or self._held[client] >= self.per_client:
                 return None
             self._held[client] += 1
-        return Lease(self, client)
+        return Lease(self, client, kind)
 
     def _release(self, client: str) -> None:
         with self._lock:
@@ -79,9 +84,10 @@ def client_key() -> str:
     return "ip:" + get_remote_address()
 
 
-def take() -> Lease:
-    """A slot for this request's client, or 429 (Retry-After: a few seconds)."""
-    lease = slots().take(client_key())
+def take(kind: str) -> Lease:
+    """A slot for this request's client (a "wait" or a "stream"), or 429 (Retry-After: a few
+    seconds)."""
+    lease = slots().take(client_key(), kind)
     if lease is None:
         g.retry_after = RETRY_AFTER
         raise TooManyRequests("Too many waits and streams are open for you; close one or "

@@ -23,7 +23,7 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.models import Webhook, WebhookDelivery
 from app.models.base import utcnow
-from app.services import outbound
+from app.services import metrics, outbound
 from app.services.context import settings
 from app.services.webhooks import sign
 
@@ -134,6 +134,8 @@ def attempt(delivery_id: int) -> None:
         delay = BACKOFF[min(delivery.attempts, len(BACKOFF)) - 1]
         delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
     db.session.commit()
+    metrics.WEBHOOK_OUTCOMES.labels("retry" if delivery.status == "pending"
+                                    else delivery.status).inc()
 
 
 def dispatch_due() -> int:

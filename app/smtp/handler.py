@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
 
-from app.services import delivery, faults
+from app.services import delivery, faults, metrics
 from app.services.delivery import Incoming, Verdict
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.listings import end_read
@@ -37,6 +37,8 @@ def fault_reply(code: int | None) -> str:
     """The reply a refusing fault rule chose, with an enhanced status of its class."""
     code = code or 451
     return f"{code} {code // 100}.0.0 Refused by a fault rule on this mailbox"
+
+
 CHECK_THREADS = 2
 
 
@@ -69,6 +71,9 @@ class MayflyHandler:
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope,
                           address: str, rcpt_options: list[str]) -> str:
+        return metrics.smtp_reply("rcpt", await self._rcpt(envelope, address, rcpt_options))
+
+    async def _rcpt(self, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
         try:

@@ -11,6 +11,7 @@ from aiosmtpd.smtp import MISSING, SMTP
 from flask import Flask
 
 from app.config import Settings
+from app.services import metrics
 from app.smtp.committer import GroupCommitter
 from app.smtp.data import Outcome, read_data
 from app.smtp.handler import MayflyHandler, fault_reply
@@ -49,6 +50,7 @@ def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
             peer = transport.get_extra_info("peername")
             ip = peer[0] if peer else "?"
             if not connections.admit(ip):
+                metrics.smtp_reply("connect", TOO_MANY.decode())
                 transport.write(TOO_MANY)  # type: ignore[attr-defined]
                 transport.close()
                 return
@@ -99,21 +101,24 @@ def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
                 self._writer.close()
                 raise
             if outcome is not Outcome.OK:
-                await self.push(outcome.value)
+                await self.push(metrics.smtp_reply("data", outcome.value))
                 self._set_post_data_state()
                 return
             refused = await handler.fault(envelope, ("refuse_data",))
             if refused is not None:
-                await self.push(fault_reply(refused.code))
+                await self.push(metrics.smtp_reply("data", fault_reply(refused.code)))
                 self._set_post_data_state()
                 return
             self.envelope.content = self.envelope.original_content = content
+            received = time.perf_counter()
             status = await self._call_handler_hook("DATA")
             self._set_post_data_state()
+            reply = metrics.smtp_reply("data", "250 OK" if status is MISSING else status)
+            metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
             delay = await handler.fault(envelope, ("delay",))
             if delay is not None and delay.seconds:
                 await asyncio.sleep(delay.seconds)  # a fault rule holds the final reply
-            await self.push("250 OK" if status is MISSING else status)
+            await self.push(reply)
 
     return MayflySMTP
 

@@ -38,7 +38,7 @@ def one_worker(tmp_path_factory):
 
 
 def test_documented_limits_hold_across_workers(two_workers):
-    assert "redis" in two_workers.output() or True  # the launcher started its private Redis
+    assert "redis-server is not installed" not in two_workers.output()  # Redis was started
     statuses = [requests.post(f"{two_workers.base}/api/v1/mailboxes", timeout=GENEROUS)
                 .status_code for _ in range(40)]
     assert statuses.count(201) == 30, statuses  # CREATE_LIMIT: 30 per minute, in all

@@ -12,6 +12,7 @@ import time
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from app.extensions import db
 from app.models import WebhookDelivery
@@ -80,6 +81,10 @@ def owner(client, make_user):
     return client
 
 
+def attempts(outcome: str) -> float:
+    return REGISTRY.get_sample_value("mayfly_webhook_attempts_total", {"outcome": outcome}) or 0
+
+
 def add_webhook(client, url: str, mailbox: str = "all my mailboxes"):
     return client.post("/account/webhooks", data={"csrf_token": csrf_token(client, "/account"),
                                                   "url": url, "mailbox": mailbox})
@@ -113,6 +118,7 @@ def test_failed_delivery_is_retried_with_backoff(owner, receiver, send_mail, app
     monkeypatch.setattr(webhook_dispatch, "MAX_ATTEMPTS", 4)
     receiver.statuses = [500, 503]
     add_webhook(owner, receiver.url)
+    counted = {o: attempts(o) for o in ("retry", "delivered")}
     send_mail("watched@mayfly.test")
     with app.app_context():
         for _ in range(40):
@@ -124,6 +130,8 @@ def test_failed_delivery_is_retried_with_backoff(owner, receiver, send_mail, app
             time.sleep(0.1)
         assert (delivery.status, delivery.attempts, delivery.last_status) == ("delivered", 3, 200)
     assert len(receiver.posts) == 3
+    assert attempts("retry") - counted["retry"] == 2  # as /metrics reports them
+    assert attempts("delivered") - counted["delivered"] == 1
 
 
 def test_gives_up_after_the_last_attempt(owner, receiver, send_mail, app, monkeypatch):
