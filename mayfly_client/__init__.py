@@ -97,6 +97,24 @@ class Mayfly:
             if found:
                 return self.get_message(found[0]["id"], address=address)
 
+    def search(self, query: str = "", *, mailbox: str | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        """Summaries matching the search language (`from:acme has:attachment "reset code"`),
+        newest first, each with its `mailbox`: in one mailbox, or without one in every mailbox
+        the API key's user owns. Follows the cursor up to `limit` results (all without)."""
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while limit is None or len(found) < limit:
+            size = 100 if limit is None else min(100, limit - len(found))
+            page = self._call("GET", "/search", query={
+                "q": query, "mailbox": mailbox, "limit": size, "cursor": cursor},
+                address=mailbox)
+            found.extend(page["messages"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        return found
+
     def add_fault(self, address: str, kind: str, *, count: int = 1, code: int | None = None,
                   seconds: int | None = None) -> dict[str, Any]:
         """Make the next `count` deliveries to an owned mailbox fail: kind is refuse_rcpt or

@@ -6,4 +6,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import domains, errors, faults, mailboxes, messages, openapi, quota  # noqa: E402,F401 - routes
+from app.api import (  # noqa: E402,F401 - routes
+    domains,
+    errors,
+    faults,
+    mailboxes,
+    messages,
+    openapi,
+    quota,
+    search,
+)

@@ -1,18 +1,25 @@
-"""Search terms (app.mail.search_query) as conditions on stored messages."""
+"""Search terms (app.mail.search_query) as conditions on stored messages: words through the
+full-text index (app.services.search_index), flags and dates on the message's columns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlalchemy.orm import InstrumentedAttribute
 
+from app.extensions import db
 from app.mail.search_query import QueryError, Term, parse
-from app.models import Message
-from app.services.errors import InvalidInput
-
-_ANYWHERE = (Message.subject, Message.from_addr, Message.from_name, Message.envelope_from)
+from app.models import Mailbox, Message
+from app.models.base import utcnow
+from app.services import mailboxes, search_index
+from app.services.access import Principal
+from app.services.errors import InvalidInput, Unauthorized
+from app.services.ids import MAX_PUBLIC_ID
+from app.services.listings import MAX_PAGE, SUMMARY
 
 
 def terms(query: str) -> list[Term]:
@@ -27,7 +34,9 @@ def condition(query: str | list[Term], tz: str | None = None) -> sa.ColumnElemen
     """Messages matching every term (of a query text, or given); all of them for none."""
     parsed = terms(query) if isinstance(query, str) else query
     zone = _zone(tz)
-    return sa.and_(sa.true(), *(_one(term, zone) for term in parsed))
+    indexed = search_index.condition(parsed)  # words: one lookup in the full-text index
+    rest = (_one(t, zone) for t in parsed if t.field not in search_index.WORD_FIELDS)
+    return sa.and_(sa.true(), *([indexed] if indexed is not None else []), *rest)
 
 
 def _zone(tz: str | None) -> ZoneInfo:
@@ -37,40 +46,71 @@ def _zone(tz: str | None) -> ZoneInfo:
         raise InvalidInput(f"Unknown time zone {tz!r}.") from None
 
 
-def _contains(column: sa.ColumnElement[str] | InstrumentedAttribute[str],
-              value: str) -> sa.ColumnElement[bool]:
-    return column.icontains(value, autoescape=True)
-
-
-def _recipients() -> sa.ColumnElement[str]:
-    """The To and Cc headers' addresses and the envelope's recipients, as one text."""
-    return (sa.cast(Message.to_addrs, sa.Text) + " " + sa.cast(Message.cc_addrs, sa.Text)
-            + " " + sa.cast(Message.envelope_to, sa.Text))
-
-
 def _one(term: Term, zone: ZoneInfo) -> sa.ColumnElement[bool]:
     clause: sa.ColumnElement[bool]
-    if term.field == "from":  # the From header, or the envelope's sender
-        clause = sa.or_(_contains(Message.from_addr, term.value),
-                        _contains(Message.from_name, term.value),
-                        _contains(Message.envelope_from, term.value))
-    elif term.field == "to":
-        clause = _contains(_recipients(), term.value)
-    elif term.field == "subject":
-        clause = _contains(Message.subject, term.value)
-    elif term.field == "is":
+    if term.field == "is":
         clause = Message.seen.is_(term.value in ("read", "seen"))
     elif term.field == "has":
         clause = Message.has_attachments.is_(True)
     elif term.field == "tag":
         clause = Message.tag == term.value.lower()
-    elif term.field in ("after", "before"):
-        # after: from the start of that day; before: up to the start of that day.
+    else:  # after: from the start of that day; before: up to the start of that day.
         start = datetime.combine(term.day, time(0), zone)
         clause = (Message.received_at >= start if term.field == "after"
                   else Message.received_at < start)
-    else:
-        clause = sa.or_(*(_contains(c, term.value) for c in _ANYWHERE),
-                        _contains(_recipients(), term.value),
-                        _contains(Message.text_body, term.value))
     return sa.not_(clause) if term.negated else clause
+
+
+MAX_QUERY = 1000
+
+
+@dataclass(frozen=True)
+class Found:
+    """A page of search results: summaries with their mailbox's address, newest first."""
+
+    items: Sequence[Any]  # rows of SUMMARY's columns and `address`
+    next_cursor: int | None  # public id of the last item when more follow
+
+
+def find(principal: Principal, query: str, *, mailbox: str | None = None, limit: int = 50,
+         cursor: int | None = None) -> Found:
+    """Messages matching `query` in one readable mailbox, or without one in every mailbox the
+    caller may read (their user's live mailboxes, those their credential opened; all live
+    ones for an admin). Nobody in particular must name a mailbox (Unauthorized otherwise)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
+    if len(query) > MAX_QUERY:
+        raise InvalidInput(f"A query has at most {MAX_QUERY} characters.")
+    if mailbox is not None:
+        scope = Message.mailbox_id == mailboxes.readable_id(mailbox, principal)
+    elif principal.user_id is None and not principal.mailbox_ids:
+        raise Unauthorized("Search across mailboxes needs an API key; or name one: mailbox=.")
+    else:
+        scope = Message.mailbox_id.in_(_readable(principal))
+    statement = (sa.select(*SUMMARY, Mailbox.address).join(Mailbox)
+                 .where(scope, condition(query)).order_by(Message.id.desc()).limit(limit + 1))
+    if cursor is not None:
+        statement = statement.where(Message.id < _cursor_row(scope, cursor))
+    rows = list(db.session.execute(statement).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Found(rows, rows[-1].public_id if more and rows else None)
+
+
+def _readable(principal: Principal) -> sa.Select[Any]:
+    live = sa.or_(Mailbox.expires_at.is_(None), Mailbox.expires_at > utcnow())
+    query = sa.select(Mailbox.id).where(live)
+    if principal.is_admin:
+        return query
+    return query.where(sa.or_(Mailbox.owner_id == (principal.user_id or -1),
+                              Mailbox.id.in_(sorted(principal.mailbox_ids) or [-1])))
+
+
+def _cursor_row(scope: sa.ColumnElement[bool], cursor: int) -> int:
+    found = None
+    if 0 < cursor < MAX_PUBLIC_ID:
+        found = db.session.execute(sa.select(Message.id).where(
+            scope, Message.public_id == cursor)).scalar_one_or_none()
+    if found is None:
+        raise InvalidInput("Unknown cursor.")
+    return int(found)

@@ -85,3 +85,19 @@ def test_faults_and_tags_through_the_client(live_server, make_user, api_key_for,
     assert mayfly.messages(box.address, tag="other") == []
     mayfly.delete_fault(box.address, rule["id"])
     assert mayfly.faults(box.address) == []
+
+
+def test_search_across_mailboxes(live_server, make_user, api_key_for, send_mail):
+    make_user("finder@example.org")
+    mayfly = Mayfly(live_server, api_key=api_key_for("finder@example.org"))
+    first, second = mayfly.create_mailbox("find-a"), mayfly.create_mailbox("find-b")
+    for n in range(3):
+        send_mail(first.address, subject=f"Receipt {n}", sender="shop@store.example")
+    send_mail(second.address, subject="Password reset", text="Reset code 5521")
+    send_mail("stranger@mayfly.test", subject="Receipt elsewhere")  # not the user's
+    assert [m["subject"] for m in mayfly.search("receipt")] == [
+        "Receipt 2", "Receipt 1", "Receipt 0"]
+    assert len(mayfly.search("from:store", limit=2)) == 2
+    (reset,) = mayfly.search('"reset code"')
+    assert reset["mailbox"] == second.address
+    assert mayfly.search("receipt", mailbox=second.address) == []
