@@ -9,7 +9,16 @@ bp = Blueprint("web", __name__)
 
 def register(app: Flask) -> None:
     """Register the browser blueprint and its template helpers."""
-    from app.web import account, admin, auth, errors, filters, inbox, messages  # noqa: F401 - routes
+    from app.web import (  # noqa: F401 - routes
+        account,
+        admin,
+        auth,
+        errors,
+        filters,
+        inbox,
+        messages,
+        search,
+    )
 
     filters.register(app)
     app.register_blueprint(bp)

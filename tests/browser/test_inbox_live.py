@@ -86,3 +86,21 @@ def test_pages_fit_a_phone_and_a_desktop(browser, live_server, send_mail, screen
         "return getComputedStyle(document.documentElement).backgroundColor")
     assert background == "rgb(15, 18, 22)"
     screenshot("message-dark", 1280, 900)
+
+
+def test_search_box_shows_matches_as_one_types(browser, live_server, send_mail):
+    browser.get(live_server + "/")
+    address = browser.find_element(By.ID, "address").text
+    send_mail(address, subject="Your receipt", text="Order 5521 shipped")
+    send_mail(address, subject="Weekly news", text="Nothing to see")
+    WebDriverWait(browser, 10).until(lambda b: "Weekly news" in inbox_text(b))
+    browser.execute_script("window.__sameDocument = 'yes';")
+    browser.find_element(By.ID, "search-q").send_keys("shipped")
+
+    def results(b) -> str:
+        return b.execute_script(
+            "return document.getElementById('search-results').textContent")
+
+    WebDriverWait(browser, 10).until(lambda b: "Your receipt" in results(b))
+    assert "Weekly news" not in results(browser)
+    assert browser.execute_script("return window.__sameDocument") == "yes"  # no page load
