@@ -81,7 +81,7 @@ def start_mayfly(workdir: Path) -> tuple[Mayfly, dict[str, str]]:
     # knows stays current for the whole run.
     urllib.request.urlopen(f"{php}/email/{message_id}").read()
     page = urllib.request.urlopen(f"{base}/inbox/{ADDRESS}").read().decode()
-    poll = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    poll = re.search(r'hx-get="([^"]+/list[^"]*)"', page).group(1).replace("&amp;", "&")
     onesec = f"{base}/compat/1secmail/api/v1/?login=bench&domain=mayfly.test&action="
     return mayfly, {
         "mayfly: list (100)": f"{base}/api/v1/mailboxes/{ADDRESS}/messages?limit=100",

@@ -80,7 +80,7 @@ def measure(app, size: int, samples: int) -> dict[str, float]:  # type: ignore[n
 
     def poll_url() -> str:
         page = client.get(f"/inbox/{picks[0]}").get_data(as_text=True)
-        return re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+        return re.search(r'hx-get="([^"]+/list[^"]*)"', page).group(1).replace("&amp;", "&")
 
     results = {
         "list a mailbox": timed(lambda i: client.get(f"/api/v1/mailboxes/{picks[i]}/messages"),

@@ -37,7 +37,7 @@ def main() -> None:
     app, address = filled_app(50)
     client = app.test_client()
     page = client.get(f"/inbox/{address}").get_data(as_text=True)
-    idle_url = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    idle_url = re.search(r'hx-get="([^"]+/list[^"]*)"', page).group(1).replace("&amp;", "&")
     full_url = f"/inbox/{address}/list"
 
     idle, full = [], []

@@ -8,8 +8,9 @@ from typing import Any, Protocol
 
 from flask import url_for
 
-from app.mail.codes import extract_codes, extract_links
+from app.mail.codes import extract_links
 from app.models import Attachment, Message
+from app.services import messages
 from app.services.summaries import iso, message_summary
 
 
@@ -60,7 +61,7 @@ def message_full(message: Message, address: str) -> dict[str, Any]:
         "headers": message.headers,
         "attachments": [attachment_json(message, a) for a in message.attachments],
         "codes": [{"value": c.value, "context": c.context}
-                  for c in extract_codes(message.text_body, message.html_body)],
+                  for c in messages.codes_of(message)],
         "links": [{"url": link.url, "text": link.text}
                   for link in extract_links(message.text_body, message.html_body)],
         "raw_url": url_for("api.message_raw", message_id=message.public_id),

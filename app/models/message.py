@@ -46,6 +46,9 @@ class Message(Base):
     text_body: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
     html_body: Mapped[str] = deferred(mapped_column(sa.Text, default=""))
     headers: Mapped[list[list[str]]] = deferred(mapped_column(sa.JSON, default=list))
+    # One-time codes found at delivery ([{"value", "context"}], best first); None for mail
+    # stored before they were kept.
+    codes: Mapped[list[dict[str, str]] | None] = deferred(mapped_column(sa.JSON))
     raw: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
 
     attachments: Mapped[list[Attachment]] = relationship(

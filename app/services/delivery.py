@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses, mime
+from app.mail.codes import extract_codes
 from app.models import Attachment, AttachmentNumber, Domain, FaultRule, Mailbox, Message, User
 from app.models.base import utcnow
 from app.services import changes, faults, mailbox_policy, plans, webhooks
@@ -225,9 +226,11 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             outcome.error = exc
             continue
         envelope_to = [addresses.normalize(r) for r in item.rcpt_tos]
+        codes = [{"value": c.value, "context": c.context}  # found once, kept for every read
+                 for c in extract_codes(parse.text, parse.html, parse.subject)]
         for _, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
-            row = {**_message_row(mailbox_id, item, envelope_to, parse, now), "tag": tag}
+            row = {**_message_row(mailbox_id, item, envelope_to, parse, now, codes), "tag": tag}
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])
@@ -263,7 +266,8 @@ def _event(row: dict[str, Any], batch: _Batch, mailbox_id: int) -> dict[str, Any
 
 
 def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
-                 parsed: mime.ParsedMessage, now: datetime) -> dict[str, Any]:
+                 parsed: mime.ParsedMessage, now: datetime,
+                 codes: list[dict[str, str]]) -> dict[str, Any]:
     sender = parsed.sender
     return {
         "public_id": new_public_id(), "mailbox_id": mailbox_id, "received_at": now,
@@ -277,6 +281,7 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
         "has_attachments": any(not a.inline for a in parsed.attachments),
         "text_body": parsed.text, "html_body": parsed.html,
         "headers": [list(pair) for pair in parsed.headers], "raw": item.raw,
+        "codes": codes,
     }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.mail import addresses
+from app.mail.codes import Code, extract_codes
 from app.models import Attachment, AttachmentNumber, Mailbox, Message
 from app.services import mailbox_policy
 from app.services.access import Principal, can_read
@@ -58,7 +59,7 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
     options = [selectinload(Message.attachments)] if attachments and not numbers else []
     if bodies:
         options += [undefer(Message.text_body), undefer(Message.html_body),
-                    undefer(Message.headers)]
+                    undefer(Message.headers), undefer(Message.codes)]
     if raw:
         options.append(undefer(Message.raw))
     row = db.session.execute(
@@ -76,6 +77,14 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
         db.session.commit()
         set_committed_value(message, "seen", True)
     return OpenedMessage(message, row.address, row.owner_id, found_numbers)
+
+
+def codes_of(message: Message) -> list[Code]:
+    """The message's one-time codes, best first: as found at delivery, or (mail stored before
+    codes were kept) found now."""
+    if message.codes is not None:
+        return [Code(c["value"], c["context"]) for c in message.codes]
+    return extract_codes(message.text_body, message.html_body, message.subject)
 
 
 def _load_numbered_attachments(message: Message) -> dict[int, int]:

@@ -11,7 +11,6 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
-from app.mail.codes import extract_codes
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
 from app.services import messages
@@ -55,7 +54,7 @@ def message_show(message_id: int) -> str:
     source = None
     if view == "source":
         source = messages.raw_source(message).decode("utf-8", "replace")
-    codes = extract_codes(message.text_body, message.html_body)
+    codes = messages.codes_of(message)
     return render_template(
         "message/show.html", message=message, address=opened.address, view=view,
         code=codes[0] if codes else None,
