@@ -30,11 +30,16 @@ def terms(query: str) -> list[Term]:
         raise InvalidInput(str(exc)) from None
 
 
-def condition(query: str | list[Term], tz: str | None = None) -> sa.ColumnElement[bool]:
-    """Messages matching every term (of a query text, or given); all of them for none."""
+def condition(query: str | list[Term], tz: str | None = None,
+              mailbox_ids: list[int] | None = None, *,
+              driven: bool = False) -> sa.ColumnElement[bool]:
+    """Messages matching every term (of a query text, or given); all of them for none.
+    `mailbox_ids`: the search covers only these (the caller still scopes by them);
+    `driven`: a search_index.Driver already matches the positive words."""
     parsed = terms(query) if isinstance(query, str) else query
     zone = _zone(tz)
-    indexed = search_index.condition(parsed)  # words: one lookup in the full-text index
+    # Words: one lookup in the full-text index.
+    indexed = search_index.condition(parsed, mailbox_ids, driven=driven)
     rest = (_one(t, zone) for t in parsed if t.field not in search_index.WORD_FIELDS)
     return sa.and_(sa.true(), *([indexed] if indexed is not None else []), *rest)
 
@@ -81,16 +86,28 @@ def find(principal: Principal, query: str, *, mailbox: str | None = None, limit:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
     if len(query) > MAX_QUERY:
         raise InvalidInput(f"A query has at most {MAX_QUERY} characters.")
+    ids: list[int] | None
     if mailbox is not None:
-        scope = Message.mailbox_id == mailboxes.readable_id(mailbox, principal)
+        ids = [mailboxes.readable_id(mailbox, principal)]
     elif principal.user_id is None and not principal.mailbox_ids and not principal.is_admin:
         raise Unauthorized("Search across mailboxes needs an API key; or name one: mailbox=.")
-    else:
-        scope = Message.mailbox_id.in_(_readable(principal))
-    statement = (sa.select(*SUMMARY, Mailbox.address).join(Mailbox)
-                 .where(scope, condition(query)).order_by(Message.id.desc()).limit(limit + 1))
+    else:  # every live mailbox for an admin: scoped in SQL only
+        ids = None if principal.is_admin else list(db.session.execute(
+            _readable(principal)).scalars())
+    scope = Message.mailbox_id.in_(ids if ids is not None else _readable(principal))
+    parsed = terms(query)
+    driver = search_index.driver(parsed, ids)
+    statement = sa.select(*SUMMARY, Mailbox.address)
+    newest: sa.ColumnElement[int] = Message.__table__.c.id
+    if driver is not None:
+        statement = (statement.select_from(driver.table)
+                     .join(Message, Message.id == driver.rowid).where(driver.match))
+        newest = driver.rowid
+    statement = (statement.join(Mailbox, Mailbox.id == Message.mailbox_id)
+                 .where(scope, condition(parsed, mailbox_ids=ids, driven=driver is not None))
+                 .order_by(newest.desc()).limit(limit + 1))
     if cursor is not None:
-        statement = statement.where(Message.id < _cursor_row(scope, cursor))
+        statement = statement.where(newest < _cursor_row(scope, cursor))
     rows = list(db.session.execute(statement).all())
     more = len(rows) > limit
     rows = rows[:limit]

@@ -2,13 +2,16 @@
 migration 0009 keeps: SQLite's FTS5 table `message_search`, PostgreSQL's `search_vector`.
 
 Both index words split at punctuation and lower-cased, so a term is the same: its words, in
-order, the last one a prefix ("acm" finds acme, "no-reply@acme" finds that address). A term
-of no words at all ("@@") asks nothing of the index.
+order ("no-reply@acme.example" finds that address, "acme" finds it too). Words match whole;
+a trailing * asks for a prefix ("verif*", at least three letters before it). A term of no
+words at all ("@@") asks nothing of the index. On SQLite a search of a few mailboxes names them inside the
+index too, so a common word costs what it matches in those mailboxes, not in the whole store.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +22,10 @@ from app.models import Message
 
 WORD_FIELDS = ("text", "from", "to", "subject")
 _WORD = re.compile(r"[^\W_]+")
-_FTS_COLUMNS = {"from": "sender", "to": "recipients", "subject": "subject"}
+_FTS_COLUMNS = {"from": "sender", "to": "recipients", "subject": "subject",
+                "text": "subject sender recipients body"}
+MIN_PREFIX = 3
+MAX_NAMED_MAILBOXES = 100  # past this, the index is asked for the words alone
 _PG_WEIGHTS = {"subject": "A", "from": "B", "to": "C", "text": ""}
 _FTS = sa.table("message_search", sa.column("rowid"))
 
@@ -28,33 +34,74 @@ def words(value: str) -> list[str]:
     return _WORD.findall(value.lower())
 
 
-def condition(terms: list[Term]) -> sa.ColumnElement[bool] | None:
-    """Messages matching every word term (negated ones excluded); None when none has words."""
-    wanted = [t for t in terms if t.field in WORD_FIELDS and words(t.value)]
+def condition(terms: list[Term], mailbox_ids: list[int] | None = None, *,
+              driven: bool = False) -> sa.ColumnElement[bool] | None:
+    """Messages matching every word term (negated ones excluded); None when none has words.
+    `mailbox_ids`, when the search is known to cover only those, narrows the lookup;
+    `driven`: the positive words are already a Driver's match, only negations remain."""
+    wanted = [t for t in terms if t.field in WORD_FIELDS and words(t.value)
+              and (t.negated or not driven)]
     if not wanted:
         return None
-    if db.session.get_bind().dialect.name == "sqlite":
-        return _sqlite(wanted)
+    if _on_sqlite():
+        return _sqlite(wanted, mailbox_ids)
     return _postgresql(wanted)
 
 
+@dataclass(frozen=True)
+class Driver:
+    """SQLite: the index itself walks the matches newest first (rowid = messages.id), so a
+    page of a common word among a million messages stops after a page, not after all."""
+
+    table: sa.TableClause
+    rowid: sa.ColumnClause[int]
+    match: sa.ColumnElement[bool]
+
+
+def driver(terms: list[Term], mailbox_ids: list[int] | None = None) -> Driver | None:
+    """The index as the first table of a search, on SQLite when some word must match."""
+    if not _on_sqlite() or not any(t.field in WORD_FIELDS and words(t.value)
+                                   and not t.negated for t in terms):
+        return None
+    return Driver(_FTS, _FTS.c.rowid, _match(_positive(terms, mailbox_ids)))
+
+
+def _on_sqlite() -> bool:
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
 def _fts_phrase(term: Term) -> str:
-    phrase = '"' + " ".join(words(term.value)) + '" *'  # the last word a prefix
-    column = _FTS_COLUMNS.get(term.field)
-    return f"{{{column}}} : {phrase}" if column else phrase
+    found = words(term.value)
+    prefix = " *" if _prefix(term, found) else ""
+    return f"{{{_FTS_COLUMNS[term.field]}}} : \"{' '.join(found)}\"{prefix}"
+
+
+def _prefix(term: Term, found: list[str]) -> bool:
+    return term.value.endswith("*") and len(found[-1]) >= MIN_PREFIX
+
+
+def _match(expression: str) -> sa.ColumnElement[bool]:
+    return sa.literal_column("message_search").op("MATCH")(sa.bindparam(None, expression))
 
 
 def _fts_rows(expression: str) -> sa.Select[tuple[int]]:
-    match = sa.literal_column("message_search").op("MATCH")(sa.bindparam(None, expression))
-    return sa.select(_FTS.c.rowid).where(match)
+    return sa.select(_FTS.c.rowid).where(_match(expression))
 
 
-def _sqlite(terms: list[Term]) -> sa.ColumnElement[bool]:
-    positive = [_fts_phrase(t) for t in terms if not t.negated]
+def _positive(terms: list[Term], mailbox_ids: list[int] | None) -> str:
+    positive = [_fts_phrase(t) for t in terms
+                if t.field in WORD_FIELDS and words(t.value) and not t.negated]
+    if mailbox_ids is not None and len(mailbox_ids) <= MAX_NAMED_MAILBOXES:
+        named = " OR ".join(f"m{int(i)}" for i in mailbox_ids) or "m0"
+        positive.append(f"{{mailbox}} : ({named})")
+    return " AND ".join(positive)
+
+
+def _sqlite(terms: list[Term], mailbox_ids: list[int] | None) -> sa.ColumnElement[bool]:
     negative = [_fts_phrase(t) for t in terms if t.negated]
     clauses = []
-    if positive:
-        clauses.append(Message.id.in_(_fts_rows(" AND ".join(positive))))
+    if any(not t.negated for t in terms):
+        clauses.append(Message.id.in_(_fts_rows(_positive(terms, mailbox_ids))))
     if negative:
         clauses.append(Message.id.not_in(_fts_rows(" OR ".join(negative))))
     return sa.and_(*clauses)
@@ -63,8 +110,9 @@ def _sqlite(terms: list[Term]) -> sa.ColumnElement[bool]:
 def _ts_phrase(term: Term) -> str:
     weight = _PG_WEIGHTS[term.field]
     found = words(term.value)
-    lexemes = [f"'{w}'" + (f":{weight}" if weight else "") for w in found[:-1]]
-    lexemes.append(f"'{found[-1]}':*{weight}")
+    lexemes = [f"'{w}'" + (f":{weight}" if weight else "") for w in found]
+    if _prefix(term, found):
+        lexemes[-1] = f"'{found[-1]}':*{weight}"
     phrase = "(" + " <-> ".join(lexemes) + ")"
     return "!" + phrase if term.negated else phrase
 

@@ -19,6 +19,7 @@ branch_labels = None
 depends_on = None
 
 BODY_CHARS = 100_000
+COLUMNS = "subject, sender, recipients, body, mailbox"
 
 
 def _sqlite_values(row: str) -> str:
@@ -28,20 +29,24 @@ def _sqlite_values(row: str) -> str:
     recipients = f"replace(replace({recipients}, '\"name\"', ' '), '\"address\"', ' ')"
     return (f"{row}.id, coalesce({row}.subject, ''), coalesce({row}.from_name, '') || ' ' || "
             f"coalesce({row}.from_addr, '') || ' ' || coalesce({row}.envelope_from, ''), "
-            f"{recipients}, substr(coalesce({row}.text_body, ''), 1, {BODY_CHARS})")
+            f"{recipients}, substr(coalesce({row}.text_body, ''), 1, {BODY_CHARS}), "
+            f"'m' || {row}.mailbox_id")
 
 
 def create_sqlite():
+    # `mailbox` holds one word, "m<mailbox id>", so a search of a few mailboxes is narrowed
+    # inside the index; prefix='3' keeps three-letter prefixes ("acm*") fast.
     op.execute("CREATE VIRTUAL TABLE IF NOT EXISTS message_search USING fts5(subject, sender, "
-               "recipients, body, content='', tokenize='unicode61 remove_diacritics 0')")
+               "recipients, body, mailbox, content='', prefix='3', "
+               "tokenize='unicode61 remove_diacritics 0')")
     op.execute("DROP TRIGGER IF EXISTS messages_search_insert")
     op.execute("DROP TRIGGER IF EXISTS messages_search_delete")
     op.execute("CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN "
-               "INSERT INTO message_search(rowid, subject, sender, recipients, body) "
+               f"INSERT INTO message_search(rowid, {COLUMNS}) "
                f"VALUES ({_sqlite_values('new')}); END")
     op.execute("CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN "
-               "INSERT INTO message_search(message_search, rowid, subject, sender, recipients, "
-               f"body) VALUES ('delete', {_sqlite_values('old')}); END")
+               f"INSERT INTO message_search(message_search, rowid, {COLUMNS}) "
+               f"VALUES ('delete', {_sqlite_values('old')}); END")
 
 
 def _pg_text(expression: str, weight: str) -> str:
@@ -53,7 +58,7 @@ def _pg_text(expression: str, weight: str) -> str:
 def upgrade():
     if op.get_bind().dialect.name == "sqlite":
         create_sqlite()
-        op.execute("INSERT INTO message_search(rowid, subject, sender, recipients, body) "
+        op.execute(f"INSERT INTO message_search(rowid, {COLUMNS}) "
                    f"SELECT {_sqlite_values('messages')} FROM messages")
         return
     recipients = ("regexp_replace(coalesce(to_addrs::text, '') || ' ' || "
