@@ -4,8 +4,9 @@ migration 0009 keeps: SQLite's FTS5 table `message_search`, PostgreSQL's `search
 Both index words split at punctuation and lower-cased, so a term is the same: its words, in
 order ("no-reply@acme.example" finds that address, "acme" finds it too). Words match whole;
 a trailing * asks for a prefix ("verif*", at least three letters before it). A term of no
-words at all ("@@") asks nothing of the index. On SQLite a search of a few mailboxes names them inside the
-index too, so a common word costs what it matches in those mailboxes, not in the whole store.
+words at all ("@@") asks nothing of the index. On SQLite a search of a few mailboxes names
+them inside the index too, so a common word costs what it matches in those mailboxes, not in
+the whole store.
 """
 
 from __future__ import annotations
