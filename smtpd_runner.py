@@ -18,13 +18,14 @@ import time
 
 from app import create_app
 from app.config import ConfigError
-from app.services import domains, mailboxes, webhook_dispatch
+from app.services import auth_results, domains, mailboxes, webhook_dispatch
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
 WORKER_FLAG = "--worker"
 READY_FD = "MAYFLY_READY_FD"  # a worker writes one byte here once it accepts connections
 DISPATCH_EVERY = 0.25  # seconds between looks at the webhook outbox
+AUTHENTICATE_EVERY = 0.25  # seconds between looks for mail awaiting its verdicts
 STOP_SECONDS = 45  # the drain waits 30 s for transactions under way; then some margin
 
 
@@ -49,6 +50,17 @@ def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-un
             log.exception("webhook dispatch failed; will try again")
     dispatcher.finish(timeout=app.config["MAYFLY"].webhook_timeout.total_seconds())
     dispatcher.close()
+
+
+def _authenticate_forever(app, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """SPF, DKIM, DMARC and ARC of stored mail, off the SMTP reply path (DNS can be slow)."""
+    while not stop.wait(AUTHENTICATE_EVERY):
+        try:
+            with app.app_context():
+                while auth_results.evaluate_pending() and not stop.is_set():
+                    pass  # until nothing waits
+        except Exception:
+            log.exception("authentication results failed; will try again")
 
 
 def _wait_or_kill(worker: subprocess.Popen[bytes]) -> int:
@@ -128,6 +140,8 @@ def main() -> int:
     purger.start()
     dispatcher = threading.Thread(target=_dispatch_forever, args=(app, stop), daemon=True)
     dispatcher.start()
+    if settings.auth_results:
+        threading.Thread(target=_authenticate_forever, args=(app, stop), daemon=True).start()
     stopped_by_signal = False
     while not (stopped_by_signal := stop.wait(0.5)):
         if any(w.poll() is not None for w in workers):

@@ -19,6 +19,7 @@ from typing import Any
 
 from app.config_values import (
     parse_count,
+    parse_dns_servers,
     parse_domain_types,
     parse_domains,
     parse_duration,
@@ -141,6 +142,15 @@ class Settings:
     ratelimit_default: str = setting(
         "RATELIMIT_DEFAULT", "600 per minute", parse_limit,
         "Requests one client IP may make to any route (Flask-Limiter notation).")
+    auth_results: bool = setting(
+        "AUTH_RESULTS", "1", parse_flag,
+        "1 evaluates SPF, DKIM, DMARC and ARC of each message after it is stored; 0 never.")
+    auth_dns_servers: tuple[str, ...] = setting(
+        "AUTH_DNS_SERVERS", "", parse_dns_servers,
+        "DNS servers (host or host:port, comma-separated) for those checks; empty: the system's.")
+    auth_dns_timeout: timedelta = setting(
+        "AUTH_DNS_TIMEOUT", "2s", parse_duration,
+        "Longest one DNS lookup of those checks may take; answers are cached by their TTL.")
     webhooks_allow_private: bool = setting(
         "WEBHOOKS_ALLOW_PRIVATE", "0", parse_flag,
         "1 lets webhooks reach loopback and private addresses (a developer's laptop).")
@@ -215,9 +225,13 @@ def variables() -> list[dataclasses.Field[Any]]:
 def markdown_table() -> str:
     """The README's configuration table."""
     rows = ["| variable | default | meaning |", "|---|---|---|"]
-    rows += [f"| `{f.metadata['env']}` | `{f.metadata['default']}` | {f.metadata['help']} |"
+    rows += [f"| `{f.metadata['env']}` | {_shown(f.metadata['default'])} | {f.metadata['help']} |"
              for f in variables()]
     return "\n".join(rows)
+
+
+def _shown(default: str) -> str:
+    return f"`{default}`" if default else "(empty)"
 
 
 def _default_database_url(instance_path: Path) -> str:

@@ -6,6 +6,7 @@ one-line ConfigError that names the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import timedelta
@@ -105,6 +106,20 @@ def parse_domain_types(text: str) -> tuple[str, ...]:
 def parse_limit(text: str) -> str:
     parse_many(text)  # raises ValueError on nonsense
     return text
+
+
+def parse_dns_servers(text: str) -> tuple[str, ...]:
+    """"" or "9.9.9.9, 127.0.0.1:5353": each an IP address, with an optional port."""
+    servers = tuple(part.strip() for part in text.split(",") if part.strip())
+    for server in servers:
+        host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ValueError(f"{server!r} is not an IP address (with an optional :port)") from None
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError(f"{server!r} has a bad port")
+    return servers
 
 
 def parse_flag(text: str) -> bool:

@@ -67,9 +67,11 @@ class Mayfly:
         self._call("DELETE", f"/mailboxes/{_quote(address)}", address=address)
 
     def messages(self, address: str, *, subject: str | None = None,
-                 sender: str | None = None, tag: str | None = None) -> list[dict[str, Any]]:
-        """Summaries, newest first; `tag` keeps mail sent to name+tag@… only."""
-        query = {"subject": subject, "from": sender, "tag": tag}
+                 sender: str | None = None, tag: str | None = None,
+                 **verdicts: str) -> list[dict[str, Any]]:
+        """Summaries, newest first; `tag` keeps mail sent to name+tag@… only, and
+        `dkim="pass"` (or spf, dmarc, arc) only mail with that verdict."""
+        query = {"subject": subject, "from": sender, "tag": tag, **_verdicts(verdicts)}
         return self._call("GET", f"/mailboxes/{_quote(address)}/messages", query=query,
                           address=address)["messages"]
 
@@ -79,9 +81,10 @@ class Mayfly:
 
     def wait_for_message(self, address: str, *, timeout: float = 30, subject: str | None = None,
                          sender: str | None = None, since: int | None = None,
-                         tag: str | None = None) -> dict[str, Any]:
+                         tag: str | None = None, **verdicts: str) -> dict[str, Any]:
         """The newest message matching the filters, as soon as one exists (server-side wait).
         The address may be one nobody has used yet: the wait holds until its first message.
+        With `dkim="pass"` (or spf, dmarc, arc) it holds until a message has that verdict.
 
         Raises TimeoutError when none arrives in time.
         """
@@ -91,7 +94,7 @@ class Mayfly:
             if remaining <= 0:
                 raise TimeoutError(f"no matching message for {address} within {timeout} s")
             query = {"wait": f"{min(remaining, MAX_WAIT):.1f}", "subject": subject,
-                     "from": sender, "since": since, "tag": tag}
+                     "from": sender, "since": since, "tag": tag, **_verdicts(verdicts)}
             found = self._call("GET", f"/mailboxes/{_quote(address)}/messages", query=query,
                                address=address)["messages"]
             if found:
@@ -168,6 +171,13 @@ def extract_code(message: dict[str, Any]) -> str | None:
 def extract_links(message: dict[str, Any]) -> list[str]:
     """The message's links, in order, each once."""
     return [link["url"] for link in message.get("links") or []]
+
+
+def _verdicts(given: dict[str, str]) -> dict[str, str]:
+    unknown = set(given) - {"spf", "dkim", "dmarc", "arc"}
+    if unknown:
+        raise TypeError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+    return given
 
 
 def _quote(address: str) -> str:

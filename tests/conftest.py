@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 
 from __future__ import annotations
 
+import os
 import shutil
 import smtplib
 import socket
@@ -26,11 +27,15 @@ from app.smtp.server import MayflyController, build_controller
 from tests.factories import build_eml
 
 DOMAINS = ("mayfly.test", "other.test")
+# Sender checks never ask the internet's DNS from a test: a process started without a stub
+# (tests/mail_auth/stub_dns.py) asks a loopback port where nothing answers.
+os.environ.setdefault("AUTH_DNS_SERVERS", "127.0.0.1:9")
 
 
 def _base_settings(database_url: str, instance: Path) -> Settings:
     return Settings(database_url=database_url, secret_key="test-secret-0123456789abcdef-0123456789", mail_domains=DOMAINS,
-                    instance_path=instance, smtp_max_recipients=5)
+                    instance_path=instance, smtp_max_recipients=5,
+                    auth_dns_servers=(os.environ["AUTH_DNS_SERVERS"],))
 
 
 def _migrate(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from app.extensions import limiter
 from app.http import response_cache, streams, waits
 from app.http.limits import CREATE_LIMIT
 from app.services import listings, mailboxes
+from app.services.message_filters import Filters
 
 
 @bp.post("/mailboxes")
@@ -58,14 +59,13 @@ def messages_list(address: str) -> Response:
     cursor = inputs.query_int("cursor")
     since = inputs.query_int("since")
     wait = inputs.query_seconds("wait", listings.MAX_WAIT_SECONDS)
-    filters = {"subject": request.args.get("subject") or None,
-               "sender": request.args.get("from") or None,
-               "tag": request.args.get("tag") or None}
+    filters = Filters.from_args(request.args)
     if wait and cursor is None:
         lease = waits.take("wait")  # a fair share of this process's held calls, or 429
         try:
             page = listings.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                              since=since, gone=waits.gone_check(), **filters)
+                                              since=since, gone=waits.gone_check(),
+                                              filters=filters)
         finally:
             lease.release()
         return _listing(page)
@@ -74,7 +74,7 @@ def messages_list(address: str) -> Response:
     return response_cache.json_answer(
         ("api-list", state.id, state.version, request.query_string),
         lambda: _listing(listings.page(state.id, limit=limit, cursor=cursor, since=since,
-                                       **filters)))
+                                       filters=filters)))
 
 
 def _listing(page: listings.Page) -> Response:
@@ -82,7 +82,6 @@ def _listing(page: listings.Page) -> Response:
         "messages": [message_summary(m) for m in page.items],
         "next_cursor": None if page.next_cursor is None else str(page.next_cursor),
     })
-
 
 
 @bp.get("/mailboxes/<address>/events")

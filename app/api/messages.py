@@ -17,9 +17,11 @@ from app.services.errors import InvalidInput
 def message_get(message_id: int) -> Response:
     """The whole parsed message with its attachments' download URLs."""
     principal = current_principal()
-    seen = messages.peek(message_id, principal).seen
-    # Nothing of a stored message changes but its read flag: answered from the cache.
-    return response_cache.json_answer(("api-message", message_id, seen), lambda: _full(
+    ref = messages.peek(message_id, principal)
+    # A stored message changes only in its read flag and once when its verdicts come:
+    # answered from the cache.
+    key = ("api-message", message_id, ref.seen, ref.auth_pending)
+    return response_cache.json_answer(key, lambda: _full(
         messages.open_message(message_id, principal)))
 
 

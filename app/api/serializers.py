@@ -64,5 +64,15 @@ def message_full(message: Message, address: str) -> dict[str, Any]:
                   for c in messages.codes_of(message)],
         "links": [{"url": link.url, "text": link.text}
                   for link in extract_links(message.text_body, message.html_body)],
+        "authentication": authentication_json(message),
         "raw_url": url_for("api.message_raw", message_id=message.public_id),
     }
+
+
+def authentication_json(message: Message) -> dict[str, Any]:
+    """status "done" with the verdicts, "pending" until they come, "off" when never."""
+    status = "pending" if message.auth_pending else "done" if message.auth else "off"
+    verdicts = message.auth if status == "done" else {}
+    return {"status": status, "spf": verdicts.get("spf"), "dkim": verdicts.get("dkim", []),
+            "dmarc": verdicts.get("dmarc"), "arc": verdicts.get("arc"),
+            "header": verdicts.get("header")}

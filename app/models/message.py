@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
@@ -20,6 +21,9 @@ class Message(Base):
         sa.Index("ix_messages_mailbox_id_id", "mailbox_id", "id"),
         # "This run's messages": one mailbox, one plus-address tag, newest first.
         sa.Index("ix_messages_mailbox_id_tag_id", "mailbox_id", "tag", "id"),
+        # The authentication evaluator's queue (app.services.authentication).
+        sa.Index("ix_messages_auth_pending", "id", sqlite_where=sa.text("auth_pending"),
+                 postgresql_where=sa.text("auth_pending")),
         NEVER_REUSE_IDS,
     )
 
@@ -49,6 +53,16 @@ class Message(Base):
     # One-time codes found at delivery ([{"value", "context"}], best first); None for mail
     # stored before they were kept.
     codes: Mapped[list[dict[str, str]] | None] = deferred(mapped_column(sa.JSON))
+    # Who handed the message over, for SPF; the verdicts once evaluated after the commit.
+    client_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    helo: Mapped[str | None] = mapped_column(sa.String(255))
+    auth_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    auth_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auth: Mapped[dict[str, Any] | None] = deferred(mapped_column(sa.JSON))
+    auth_spf: Mapped[str | None] = mapped_column(sa.String(16))
+    auth_dkim: Mapped[str | None] = mapped_column(sa.String(16))
+    auth_dmarc: Mapped[str | None] = mapped_column(sa.String(16))
+    auth_arc: Mapped[str | None] = mapped_column(sa.String(16))
     raw: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
 
     attachments: Mapped[list[Attachment]] = relationship(

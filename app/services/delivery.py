@@ -22,6 +22,7 @@ from app.mail.codes import extract_codes
 from app.models import Attachment, AttachmentNumber, Domain, FaultRule, Mailbox, Message, User
 from app.models.base import utcnow
 from app.services import changes, faults, mailbox_policy, plans, webhooks
+from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.secrets import new_attachment_id, new_public_id
 from app.services.summaries import message_summary
@@ -94,6 +95,8 @@ class Incoming:
     mail_from: str
     rcpt_tos: list[str]
     raw: bytes
+    client_ip: str = ""  # who handed it over, and the name it gave: for SPF, later
+    helo: str = ""
 
 
 @dataclass
@@ -281,7 +284,8 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
         "has_attachments": any(not a.inline for a in parsed.attachments),
         "text_body": parsed.text, "html_body": parsed.html,
         "headers": [list(pair) for pair in parsed.headers], "raw": item.raw,
-        "codes": codes,
+        "codes": codes, "client_ip": item.client_ip[:45] or None,
+        "helo": item.helo[:255] or None, "auth_pending": settings().auth_results,
     }
 
 

@@ -24,6 +24,7 @@ from app.services import changes, domains, mailbox_policy, mailboxes
 from app.services.access import Principal, can_read
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import MAX_PUBLIC_ID
+from app.services.message_filters import EVERYTHING, Filters
 
 MAX_PAGE = 100
 MAX_WAIT_SECONDS = 60
@@ -72,11 +73,13 @@ class MailboxState:
     unread: int
     newest_row: int  # the highest message row id, 0 when empty
     read_rows: int  # the sum of the row ids of read messages: moves with every read flag
+    pending: int  # messages whose authentication verdicts are still being worked out
 
     @property
     def version(self) -> str:
-        """Changes whenever the list would: mail arrives, is deleted, is read or unread."""
-        return f"{self.total}-{self.newest_row}-{self.read_rows}-{self.unread}"
+        """Changes whenever the list would: mail arrives, is deleted, is read or unread,
+        gets its verdicts."""
+        return f"{self.total}-{self.newest_row}-{self.read_rows}-{self.unread}-{self.pending}"
 
 
 NO_MAILBOX_VERSION = "none"
@@ -89,7 +92,9 @@ _STATE = (
               sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)),
                                0).label("unread"),
               sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(True), Message.id),
-                                                   else_=0)), 0).label("read_rows"))
+                                                   else_=0)), 0).label("read_rows"),
+              sa.func.coalesce(sa.func.sum(sa.case((Message.auth_pending.is_(True), 1),
+                                                   else_=0)), 0).label("pending"))
     .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
     .where(Mailbox.address == sa.bindparam("address"))
     .group_by(Mailbox.id)
@@ -104,7 +109,7 @@ def find_state(address: str, principal: Principal) -> MailboxState | None:
         return None
     return MailboxState(row.id, row.address, row.protected, row.owner_id, row.created_at,
                         row.expires_at, row.used_bytes, row.total, row.unread, row.newest_row,
-                        row.read_rows)
+                        row.read_rows, row.pending)
 
 
 def mailbox_state(address: str, principal: Principal) -> MailboxState:
@@ -115,8 +120,7 @@ def mailbox_state(address: str, principal: Principal) -> MailboxState:
 
 
 def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
-         since: int | None = None, subject: str | None = None,
-         sender: str | None = None, tag: str | None = None) -> Page:
+         since: int | None = None, filters: Filters = EVERYTHING) -> Page:
     """Summaries newest first, in one statement; `cursor` continues after a message,
     `since` keeps only newer ones (both public ids of messages in this mailbox)."""
     if not 1 <= limit <= MAX_PAGE:
@@ -126,13 +130,7 @@ def page(mailbox_id: int, *, limit: int = 50, cursor: int | None = None,
     for public_id, keep in ((cursor, Message.id.__lt__), (since, Message.id.__gt__)):
         if public_id is not None:
             query = query.where(keep(_row_of(mailbox_id, public_id)))
-    if subject:
-        query = query.where(Message.subject.icontains(subject, autoescape=True))
-    if sender:
-        query = query.where(Message.from_addr.icontains(sender, autoescape=True)
-                            | Message.from_name.icontains(sender, autoescape=True))
-    if tag:
-        query = query.where(Message.tag == tag.strip().lower())
+    query = filters.apply(query)
     rows = list(db.session.connection().execute(query).all())
     if not rows and (cursor is not None or since is not None):
         _check_known(mailbox_id, cursor, since)  # an empty page: was the cursor one of ours?
@@ -158,17 +156,15 @@ def _check_known(mailbox_id: int, *public_ids: int | None) -> None:
 
 def list_messages(address: str, principal: Principal, *, limit: int = 50,
                   cursor: int | None = None, since: int | None = None,
-                  subject: str | None = None, sender: str | None = None,
-                  tag: str | None = None) -> Page:
+                  filters: Filters = EVERYTHING) -> Page:
     """A page of the mailbox's summaries (see `page`): two statements."""
     return page(mailboxes.readable_id(address, principal), limit=limit, cursor=cursor,
-                since=since, subject=subject, sender=sender, tag=tag)
+                since=since, filters=filters)
 
 
 def wait_for_messages(address: str, principal: Principal, *, wait: float,
                       gone: Callable[[], bool] = lambda: False, limit: int = 50,
-                      since: int | None = None, subject: str | None = None,
-                      sender: str | None = None, tag: str | None = None) -> Page:
+                      since: int | None = None, filters: Filters = EVERYTHING) -> Page:
     """Like list_messages, but holds until something newer than `since` arrives, time runs
     out, the caller is `gone`, or the process stops.
 
@@ -182,12 +178,13 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
     with changes.watcher().subscribe(mailbox_id) as news:
         found, news_came = EMPTY, True
         while True:
-            if news_came:  # look at the store only when mail came for this mailbox
+            # Look at the store only when mail came for this mailbox, or, for verdicts
+            # (stored a moment after the mail, unannounced on SQLite), on every wake.
+            if news_came or filters.awaits_verdicts:
                 if mailbox_id is None:
                     mailbox_id = mailboxes.waitable_id(address, principal)
                 if mailbox_id is not None:
-                    found = page(mailbox_id, limit=limit, since=since, subject=subject,
-                                 sender=sender, tag=tag)
+                    found = page(mailbox_id, limit=limit, since=since, filters=filters)
                 end_read()  # the next look must see what others committed meanwhile
             remaining = deadline - time.monotonic()
             if found.items or remaining <= 0 or news.closed or gone():

@@ -59,7 +59,8 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
     options = [selectinload(Message.attachments)] if attachments and not numbers else []
     if bodies:
         options += [undefer(Message.text_body), undefer(Message.html_body),
-                    undefer(Message.headers), undefer(Message.codes)]
+                    undefer(Message.headers), undefer(Message.codes),
+                    undefer(Message.auth)]
     if raw:
         options.append(undefer(Message.raw))
     row = db.session.execute(
@@ -103,9 +104,10 @@ class MessageRef:
     public_id: int
     seen: bool
     address: str  # its mailbox's
+    auth_pending: bool  # its authentication verdicts are still to come
 
 
-_PEEK = (sa.select(Message.seen, Message.mailbox_id, *_MAILBOX)
+_PEEK = (sa.select(Message.seen, Message.auth_pending, Message.mailbox_id, *_MAILBOX)
          .join(Mailbox, Mailbox.id == Message.mailbox_id)
          .where(Message.public_id == sa.bindparam("public_id")))
 
@@ -120,7 +122,7 @@ def peek(public_id: int, principal: Principal, *, address: str | None = None,
         raise MessageNotFound()
     _check(_Row(row.mailbox_id, row.local_part, row.protected, row.owner_id, row.token_hash,
                 row.expires_at), row.address, principal, address, owned_only)
-    return MessageRef(public_id, row.seen, row.address)
+    return MessageRef(public_id, row.seen, row.address, row.auth_pending)
 
 
 def _check(mailbox: _Row, mailbox_address: str, principal: Principal, address: str | None,

@@ -96,7 +96,8 @@ class MayflyHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         outcome = await self._committer.submit(
-            Incoming(envelope.mail_from or "", list(envelope.rcpt_tos), raw))
+            Incoming(envelope.mail_from or "", list(envelope.rcpt_tos), raw,
+                     client_ip=_peer_ip(session), helo=session.host_name or ""))
         if isinstance(outcome.error, QuotaExceeded):
             return "552 5.2.2 Mailbox full"
         if isinstance(outcome.error, UnknownDomain):
@@ -122,3 +123,8 @@ class MayflyHandler:
             return fn(*args)
         finally:
             end_read()  # no transaction stays open between checks
+
+
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return str(peer[0]) if isinstance(peer, tuple) and peer else ""

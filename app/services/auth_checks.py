@@ -1,0 +1,165 @@
+"""SPF, DKIM, DMARC and ARC verdicts of one stored message, through pyspf, dkimpy and
+authheaders (the libraries every Python MTA uses), with DNS bounded in time and cached.
+
+Each library resolves through dnspython's default resolver; Mayfly sets it to one built from
+AUTH_DNS_SERVERS and AUTH_DNS_TIMEOUT, whose cache keeps answers for their TTL. A lookup
+that times out gives "temperror" for that check, never an exception: a verdict is stored
+either way, and the message was committed long before.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from email.utils import getaddresses
+from typing import Any
+
+import authheaders
+import dkim
+import dns.exception
+import dns.nameserver
+import dns.resolver
+import spf
+from authres import AuthenticationResultsHeader, DKIMAuthenticationResult, SPFAuthenticationResult
+from authres.arc import ARCAuthenticationResult
+from authres.dmarc import DMARCAuthenticationResult
+
+SPF_LOOKUPS = 5  # the whole SPF check may take this many single lookups' time
+_lock = threading.Lock()
+_resolvers: dict[tuple[tuple[str, ...], float], dns.resolver.Resolver] = {}
+
+
+@dataclass(frozen=True)
+class Envelope:
+    raw: bytes
+    client_ip: str
+    helo: str
+    mail_from: str
+
+
+def use_dns(servers: tuple[str, ...], timeout: float) -> None:
+    """Point dnspython's default resolver (and so every check) at these servers."""
+    key = (servers, timeout)
+    with _lock:
+        if key not in _resolvers:
+            resolver = dns.resolver.Resolver(configure=not servers)
+            if servers:
+                resolver.nameservers = [_nameserver(s) for s in servers]
+            resolver.lifetime = resolver.timeout = timeout
+            resolver.cache = dns.resolver.LRUCache(10_000)
+            _resolvers[key] = resolver
+        dns.resolver.default_resolver = _resolvers[key]
+
+
+def _nameserver(server: str) -> dns.nameserver.Nameserver:
+    host, port = (server.rsplit(":", 1) if server.count(":") == 1 else (server, "53"))
+    return dns.nameserver.Do53Nameserver(host, int(port))
+
+
+def evaluate(envelope: Envelope, authserv_id: str, timeout: float) -> dict[str, Any]:
+    """{"spf", "dkim": [...], "dmarc", "arc", "header"}: each verdict with its domain."""
+    spf_result = _spf(envelope, timeout)
+    signatures = _dkim(envelope.raw, timeout)
+    arc_result = _arc(envelope.raw, timeout)
+    passing = next((s for s in signatures if s.result == "pass"), None)
+    dmarc_result = _dmarc(envelope.raw, spf_result, passing or (signatures or [None])[0])
+    header = AuthenticationResultsHeader(
+        authserv_id=authserv_id,
+        results=[spf_result, *(signatures or [DKIMAuthenticationResult(result="none")]),
+                 dmarc_result, arc_result])
+    return {
+        "spf": {"result": spf_result.result, "domain": _domain(envelope)},
+        "dkim": [{"result": s.result, "domain": s.header_d, "selector": s.header_s}
+                 for s in signatures],
+        "dmarc": {"result": dmarc_result.result,
+                  "domain": dmarc_result.header_from or _from_domain(envelope.raw),
+                  "policy": dmarc_result.policy},
+        "arc": {"result": arc_result.result},
+        "header": str(header),
+    }
+
+
+def dkim_summary(verdicts: dict[str, Any]) -> str:
+    """One word for the message: pass if any signature passes, else the first's, else none."""
+    results = [s["result"] for s in verdicts["dkim"]]
+    return "pass" if "pass" in results else (results[0] if results else "none")
+
+
+def _domain(envelope: Envelope) -> str:
+    return envelope.mail_from.rpartition("@")[2].lower() or envelope.helo.lower()
+
+
+def _spf(envelope: Envelope, timeout: float) -> SPFAuthenticationResult:
+    if not envelope.client_ip:
+        return SPFAuthenticationResult(result="none")
+    try:
+        result, _ = spf.check2(envelope.client_ip, envelope.mail_from, envelope.helo or "unknown",
+                               timeout=timeout, querytime=timeout * SPF_LOOKUPS)
+    except Exception:  # a library fault on odd input is a permerror, not a crash
+        result = "permerror"
+    return SPFAuthenticationResult(result=result or "none", smtp_mailfrom=envelope.mail_from,
+                                   smtp_helo=envelope.helo)
+
+
+def _dkim(raw: bytes, timeout: float) -> list[DKIMAuthenticationResult]:
+    try:
+        headers, _ = dkim.rfc822_parse(raw)
+    except Exception:  # unparseable mail has no signature to check
+        return []
+    count = sum(1 for name, _ in headers if name.lower() == b"dkim-signature")
+    return [_one_signature(raw, index, timeout) for index in range(min(count, 10))]
+
+
+def _one_signature(raw: bytes, index: int, timeout: float) -> DKIMAuthenticationResult:
+    checker = dkim.DKIM(raw, timeout=timeout)
+    try:
+        result = "pass" if checker.verify(idx=index) else "fail"
+    except dkim.DnsTimeoutError:
+        result = "temperror"
+    except dns.exception.DNSException:
+        result = "temperror"
+    except dkim.DKIMException:
+        result = "permerror" if not checker.signature_fields else "fail"
+    except Exception:  # dkimpy raises plain errors on some malformed tags
+        result = "permerror"
+    fields = checker.signature_fields or {}
+    return DKIMAuthenticationResult(result=result, header_d=_text(fields.get(b"d")),
+                                    header_s=_text(fields.get(b"s")))
+
+
+def _arc(raw: bytes, timeout: float) -> ARCAuthenticationResult:
+    try:
+        chain, _, _ = dkim.ARC(raw, timeout=timeout).verify()
+        result = chain.decode("ascii") if chain else "none"
+    except dns.exception.DNSException:
+        result = "temperror"
+    except Exception:  # a broken ARC set fails the chain
+        result = "fail"
+    return ARCAuthenticationResult(result=result)
+
+
+def _dmarc(raw: bytes, spf_result: SPFAuthenticationResult,
+           dkim_result: DKIMAuthenticationResult | None) -> DMARCAuthenticationResult:
+    try:
+        found: DMARCAuthenticationResult = authheaders.check_dmarc(
+            raw, spf_result=spf_result, dkim_result=dkim_result)
+    except dns.exception.DNSException:
+        return DMARCAuthenticationResult(result="temperror")
+    except Exception:  # a From header authheaders cannot read
+        return DMARCAuthenticationResult(result="permerror")
+    return found
+
+
+def _from_domain(raw: bytes) -> str | None:
+    """The From header's domain, named even when DMARC could not be evaluated."""
+    try:
+        headers, _ = dkim.rfc822_parse(raw)
+    except Exception:  # malformed mail: no domain to name
+        return None
+    values = [v.decode("utf-8", "replace") for n, v in headers if n.lower() == b"from"]
+    found = getaddresses(values)
+    return found[0][1].rpartition("@")[2].lower() or None if found else None
+
+
+def _text(value: bytes | None) -> str | None:
+    return value.decode("ascii", "replace") if value else None

@@ -1,0 +1,81 @@
+"""Authentication results (SPF, DKIM, DMARC, ARC) for stored mail, worked out after the commit.
+
+Delivery marks each message `auth_pending` (when AUTH_RESULTS is on) and answers 250 without a
+DNS lookup. The SMTP sidecar's parent calls `evaluate_pending` a few times a second: it claims
+a batch (an atomic update stamps `auth_claimed_at`, so several sidecars never take one message
+twice, and a claim abandoned by a crash is taken again after CLAIM_TIMEOUT), evaluates them
+on a few threads outside any transaction, and stores every verdict in one transaction that
+also wakes whoever waits on those mailboxes.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Message
+from app.models.base import utcnow
+from app.services import auth_checks, changes
+from app.services.context import settings
+
+BATCH = 32
+CLAIM_TIMEOUT = timedelta(minutes=5)
+VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy")
+MESSAGES = cast(sa.Table, Message.__table__)
+_pool = ThreadPoolExecutor(8, thread_name_prefix="mayfly-auth")
+
+
+def evaluate_pending(limit: int = BATCH) -> int:
+    """Evaluate up to `limit` waiting messages; returns how many got their verdicts."""
+    config = settings()
+    claimed = _claim(limit)
+    if not claimed:
+        return 0
+    auth_checks.use_dns(config.auth_dns_servers, config.auth_dns_timeout.total_seconds())
+    timeout = config.auth_dns_timeout.total_seconds()
+    envelopes = [auth_checks.Envelope(row.raw, row.client_ip or "", row.helo or "",
+                                      row.envelope_from or "") for row in claimed]
+    verdicts = list(_pool.map(
+        lambda e: auth_checks.evaluate(e, config.smtp_hostname, timeout), envelopes))
+    for row, found in zip(claimed, verdicts, strict=True):
+        db.session.execute(sa.update(MESSAGES).where(MESSAGES.c.id == row.id).values(
+            auth=found, auth_pending=False, auth_claimed_at=None,
+            auth_spf=_word(found["spf"]["result"]),
+            auth_dkim=_word(auth_checks.dkim_summary(found)),
+            auth_dmarc=_word(found["dmarc"]["result"]),
+            auth_arc=_word(found["arc"]["result"])))
+    changes.notify_in_transaction(row.mailbox_id for row in claimed)
+    db.session.commit()
+    return len(claimed)
+
+
+def _claim(limit: int) -> list[Any]:
+    now = utcnow()
+    claimable = MESSAGES.c.auth_pending.is_(True) & (
+        MESSAGES.c.auth_claimed_at.is_(None) | (MESSAGES.c.auth_claimed_at < now - CLAIM_TIMEOUT))
+    due = db.session.execute(sa.select(MESSAGES.c.id).where(claimable)
+                             .order_by(MESSAGES.c.id).limit(limit)).scalars().all()
+    if not due:
+        db.session.rollback()
+        return []
+    # Re-checked in the UPDATE itself: a row another sidecar claimed meanwhile is skipped.
+    ids = db.session.execute(sa.update(MESSAGES).where(MESSAGES.c.id.in_(due), claimable)
+                             .values(auth_claimed_at=now).returning(MESSAGES.c.id)
+                             ).scalars().all()
+    db.session.commit()
+    if not ids:
+        return []
+    rows = db.session.execute(sa.select(
+        MESSAGES.c.id, MESSAGES.c.mailbox_id, MESSAGES.c.raw, MESSAGES.c.client_ip,
+        MESSAGES.c.helo, MESSAGES.c.envelope_from).where(MESSAGES.c.id.in_(ids))).all()
+    db.session.rollback()  # no transaction is held while DNS answers
+    return list(rows)
+
+
+def _word(result: str | None) -> str:
+    return result if result in VERDICTS else "none"
+
