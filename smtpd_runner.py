@@ -18,7 +18,7 @@ import time
 
 from app import create_app
 from app.config import ConfigError
-from app.services import auth_results, domains, mailboxes, webhook_dispatch
+from app.services import auth_results, domains, purge, webhook_dispatch
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")
@@ -33,7 +33,7 @@ def _purge_forever(app, interval: float, stop: threading.Event) -> None:  # type
     while not stop.wait(interval):
         try:
             with app.app_context():
-                purged = mailboxes.purge_expired()
+                purged = purge.purge_expired(grace=app.config["MAYFLY"].expired_hold)
             if purged:
                 log.info("purged %d expired mailbox(es)", purged)
         except Exception:

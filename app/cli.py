@@ -6,18 +6,18 @@ import sys
 from collections.abc import Callable
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types, parse_size
 from app.models import User
-from app.services import api_keys, domains, mailbox_accounts, mailboxes, users
+from app.services import api_keys, domains, mailbox_accounts, purge, users
 from app.services.errors import MayflyError
 
 
 # AppGroup runs each subcommand inside an app context, however the CLI is invoked.
 def register(app: Flask) -> None:
-    for command in (purge, users_group, keys_group, domains_group, mailboxes_group):
+    for command in (purge_command, users_group, keys_group, domains_group, mailboxes_group):
         app.cli.add_command(command)
 
 
@@ -43,9 +43,9 @@ def _user(email: str) -> User:
 
 @click.command("purge")
 @with_appcontext
-def purge() -> None:
-    """Delete expired mailboxes and their messages now."""
-    count = mailboxes.purge_expired()
+def purge_command() -> None:
+    """Delete mailboxes expired longer than EXPIRED_HOLD ago, and their messages, now."""
+    count = purge.purge_expired(grace=current_app.config["MAYFLY"].expired_hold)
     click.echo(f"purged {count} expired mailbox(es)")
 
 

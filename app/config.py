@@ -133,6 +133,10 @@ class Settings:
     purge_interval: timedelta = setting(
         "PURGE_INTERVAL", "60s", parse_duration,
         "How often the SMTP sidecar purges expired mailboxes.")
+    expired_hold: timedelta = setting(
+        "EXPIRED_HOLD", "10m", parse_duration,
+        "How long an expired address keeps refusing mail (unreadable) before it is purged "
+        "and may be used afresh.")
     poll_interval: timedelta = setting("POLL_INTERVAL", "3s", parse_duration,
                                        "How often an open browser inbox asks for new mail.")
     ratelimit_storage_uri: str = setting(

@@ -101,7 +101,7 @@ def purge_while_ingesting(app, size: int, samples: int) -> tuple[float, float, f
     from app.extensions import db
     from app.models import Mailbox
     from app.models.base import utcnow
-    from app.services import delivery, mailboxes
+    from app.services import delivery, purge
 
     expired_boxes = min(100_000, size // 2) // PER_MAILBOX
     with app.app_context():
@@ -124,11 +124,11 @@ def purge_while_ingesting(app, size: int, samples: int) -> tuple[float, float, f
     purged = []
     started = time.perf_counter()
 
-    def purge() -> None:
+    def run_purge() -> None:
         with app.app_context():
-            purged.append(mailboxes.purge_expired())
+            purged.append(purge.purge_expired())
 
-    thread = threading.Thread(target=purge)
+    thread = threading.Thread(target=run_purge)
     thread.start()
     during = []
     while thread.is_alive():

@@ -152,3 +152,14 @@ def extract_links(text: str, html: str = "") -> list[Link]:
         if link.url not in seen:
             seen[link.url] = link
     return list(seen.values())
+
+
+# What a sign-up, login or reset mail asks the reader to click.
+_ACTION = re.compile(r"confirm|verif|activat|reset|magic|sign[ -]?in|log[ -]?in|validat|"
+                     r"bestätig|confirmer|verifica|conferma|potwierd", re.IGNORECASE)
+
+
+def primary_link(links: list[Link]) -> Link | None:
+    """The one link that matters (confirm, verify, reset, sign in…), if exactly one does."""
+    acting = [link for link in links if _ACTION.search(link.text) or _ACTION.search(link.url)]
+    return acting[0] if len(acting) == 1 else None

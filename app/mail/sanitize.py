@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import bleach
+import bleach.linkifier
 import tinycss2
 from bleach.css_sanitizer import ALLOWED_CSS_PROPERTIES, CSSSanitizer
 from bleach.html5lib_shim import Filter
+
+from app.mail.codes import URL
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "address", "article", "b", "big", "blockquote", "br", "caption", "center",
@@ -196,3 +200,20 @@ class _MailFilter(Filter):
         if allowed:
             attrs[(None, "src")] = allowed
         return token
+
+
+def linkify_text(text: str) -> str:
+    """A plain-text body as safe HTML: everything escaped, http(s) URLs made links with the
+    same rel and target rules as links in HTML mail."""
+    return str(_TEXT_LINKER.linkify(escape(text)))
+
+
+def _new_window(attrs: dict[tuple[str | None, str], str],
+                new: bool = False) -> dict[tuple[str | None, str], str]:
+    attrs[(None, "target")] = "_blank"
+    attrs[(None, "rel")] = "noopener noreferrer"
+    return attrs
+
+
+# The same http(s) URLs the link extractor finds, whatever their top-level domain (.test too).
+_TEXT_LINKER = bleach.linkifier.Linker(url_re=URL, callbacks=[_new_window], parse_email=False)

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.mail import addresses
 from app.models import Mailbox, MailboxAccount
 from app.models.base import utcnow
-from app.services import domains, mailboxes
+from app.services import domains, mailboxes, purge
 from app.services.context import settings
 from app.services.errors import (
     AddressTaken,
@@ -118,7 +118,7 @@ def from_token(token: str) -> Mailbox:
 
 def delete(mailbox: Mailbox) -> None:
     """The account and all its messages are gone; its tokens die with it."""
-    mailboxes.delete_ids([mailbox.id])
+    purge.delete_ids([mailbox.id])
     db.session.commit()
 
 

@@ -1,4 +1,4 @@
-"""Mailboxes: create, find, extend, rename, delete, and purge what has expired.
+"""Mailboxes: create, find, extend, rename and delete (purging the expired: `purge`).
 
 Whether a mailbox is live, when it expires and what its row holds is decided by
 `mailbox_policy`; who may read it by `access`. This module does the work.
@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses
-from app.models import Attachment, Domain, Mailbox, MailboxAccount, Message, User
-from app.models.base import utcnow
+from app.models import Domain, Mailbox, MailboxAccount, Message, User
 from app.services import domains, mailbox_policy, plans
 from app.services.access import Principal, can_read
 from app.services.errors import (
@@ -29,9 +27,9 @@ from app.services.errors import (
     UnknownDomain,
 )
 from app.services.mailbox_policy import Lifetime
+from app.services.purge import delete_ids
 from app.services.secrets import grant_proof, hash_token, new_mailbox_token
 
-PURGE_BATCH = 500
 is_live = mailbox_policy.is_live
 time_left = mailbox_policy.time_left
 
@@ -184,6 +182,20 @@ def waitable_id(address: str, principal: Principal) -> int | None:
     return int(row.id)
 
 
+def live_addresses(candidates: list[str], principal: Principal) -> list[str]:
+    """Those of `candidates` whose mailbox is live and readable, in their order: one
+    statement (none for no candidates). Expired and purged addresses drop out."""
+    if not candidates:
+        return []
+    table = Mailbox.__table__.c
+    rows = db.session.connection().execute(sa.select(
+        table.id, table.address, table.local_part, table.protected, table.owner_id,
+        table.expires_at, table.token_hash)
+        .where(table.address.in_(candidates))).all()
+    live = {row.address for row in rows if is_live(row) and can_read(principal, row)}
+    return [a for a in candidates if a in live]
+
+
 def check_viewable(address: str) -> str:
     """The normalized address if it could ever hold readable mail; MailboxNotFound otherwise.
 
@@ -275,32 +287,3 @@ def find_id_by_token(token: str) -> int | None:
     return db.session.execute(
         sa.select(Mailbox.id).where(Mailbox.token_hash == hash_token(token))
     ).scalar_one_or_none()
-
-
-def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None,
-                  grace: timedelta = timedelta(0)) -> int:
-    """Delete mailboxes expired more than `grace` ago with their mail, in short batches so
-    delivery never waits long."""
-    purged = batches = 0
-    while max_batches is None or batches < max_batches:
-        ids = db.session.execute(
-            sa.select(Mailbox.id).where(Mailbox.expires_at <= utcnow() - grace)
-            .limit(batch_size)).scalars().all()
-        if not ids:
-            break
-        delete_ids(list(ids))
-        db.session.commit()
-        purged += len(ids)
-        batches += 1
-    return purged
-
-
-def delete_ids(ids: list[int]) -> None:
-    """Delete these mailboxes and everything in them, in the caller's transaction."""
-    # Explicit deletes rather than relying on ON DELETE CASCADE alone: the work is the same
-    # on every engine.
-    message_ids = sa.select(Message.id).where(Message.mailbox_id.in_(ids))
-    db.session.execute(sa.delete(Attachment).where(Attachment.message_id.in_(message_ids)))
-    db.session.execute(sa.delete(Message).where(Message.mailbox_id.in_(ids)))
-    db.session.execute(sa.delete(MailboxAccount).where(MailboxAccount.mailbox_id.in_(ids)))
-    db.session.execute(sa.delete(Mailbox).where(Mailbox.id.in_(ids)))

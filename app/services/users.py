@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import ApiKey, Mailbox, UsageDay, User
 from app.models.user import new_session_secret
-from app.services import mailboxes
+from app.services import purge
 from app.services.errors import EmailTaken, InvalidInput, Unauthorized
 from app.services.ids import MAX_ROW_ID, parse_id
 
@@ -96,7 +96,7 @@ def delete_user(user: User) -> None:
     owned = list(db.session.execute(
         sa.select(Mailbox.id).where(Mailbox.owner_id == user.id)).scalars())
     if owned:
-        mailboxes.delete_ids(owned)
+        purge.delete_ids(owned)
     db.session.execute(sa.delete(ApiKey).where(ApiKey.user_id == user.id))
     db.session.execute(sa.delete(UsageDay).where(UsageDay.user_id == user.id))
     db.session.execute(sa.delete(User).where(User.id == user.id))

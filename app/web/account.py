@@ -13,7 +13,7 @@ from app.http.limits import CREATE_LIMIT
 from app.models import User
 from app.services import api_keys, domains, faults, mailboxes, plans, users, webhooks
 from app.services.errors import MayflyError
-from app.web import bp, visitor
+from app.web import bp, shown_once, visitor
 from app.web.forms import (
     DeleteAccountForm,
     FaultForm,
@@ -67,6 +67,7 @@ def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
         "webhook_form": extra.pop("webhook_form", None) or _webhook_form(),
         "hooks": webhooks.list_webhooks(user.id),
         "deliveries": webhooks.recent_deliveries(user.id),
+        "shown_once": shown_once.take(),
         **extra,
     }
     return render_template("account/dashboard.html", **context), status
@@ -88,11 +89,13 @@ def owned_mailbox_create() -> BaseResponse | tuple[str, int]:
     if not form.validate_on_submit():
         return _dashboard(422, mailbox_form=form)
     try:
-        mailboxes.create_mailbox(form.local.data or None, form.domain.data, owner_id=_user().id)
+        created = mailboxes.create_mailbox(form.local.data or None, form.domain.data,
+                                           owner_id=_user().id)
     except MayflyError as exc:
         form.local.errors = [exc.message]
         return _dashboard(409 if exc.code == "taken" else 422, mailbox_form=form)
-    return redirect(url_for("web.dashboard"), 303)
+    flash(f"Mailbox {created.mailbox.address} created.")
+    return redirect(url_for("web.dashboard", _anchor="mailboxes-heading"), 303)
 
 
 @bp.post("/account/mailboxes/<address>/extend")
@@ -108,13 +111,14 @@ def owned_mailbox_extend(address: str) -> BaseResponse:
 def owned_mailbox_delete(address: str) -> BaseResponse:
     """Delete an owned mailbox and its mail."""
     mailboxes.delete_mailbox(address, visitor.principal())
-    return redirect(url_for("web.dashboard"), 303)
+    flash(f"Mailbox {address} and its mail were deleted.")
+    return redirect(url_for("web.dashboard", _anchor="mailboxes-heading"), 303)
 
 
 @bp.post("/account/keys")
 @login_required
-def key_create() -> tuple[str, int]:
-    """A new API key, shown once in this answer and never again."""
+def key_create() -> BaseResponse | tuple[str, int]:
+    """A new API key, shown once on the page this redirects to and never again."""
     form = KeyForm()
     if not form.validate_on_submit():
         return _dashboard(422, key_form=form)
@@ -123,7 +127,9 @@ def key_create() -> tuple[str, int]:
     except MayflyError as exc:
         form.name.errors = [exc.message]
         return _dashboard(422, key_form=form)
-    return _dashboard(201, new_key=created.secret)
+    shown_once.stash("key", created.secret)
+    flash(f"Key {created.key.name} created: copy it now, it will not be shown again.")
+    return redirect(url_for("web.dashboard", _anchor="shown-once"), 303)
 
 
 @bp.post("/account/keys/<int:key_id>/revoke")
@@ -131,7 +137,8 @@ def key_create() -> tuple[str, int]:
 def key_revoke(key_id: int) -> BaseResponse:
     """Revoke a key: the next request made with it is refused, on every process."""
     api_keys.revoke(_user(), key_id)
-    return redirect(url_for("web.dashboard"), 303)
+    flash("The key was revoked.")
+    return redirect(url_for("web.dashboard", _anchor="keys-heading"), 303)
 
 
 @bp.get("/account/settings")
@@ -184,11 +191,14 @@ def webhook_create() -> BaseResponse | tuple[str, int]:
         return _dashboard(422, webhook_form=form)
     try:
         chosen = form.mailbox.data if form.mailbox.data != ALL_MAILBOXES else None
-        webhooks.create_webhook(_user().id, form.url.data or "", chosen)
+        hook = webhooks.create_webhook(_user().id, form.url.data or "", chosen)
     except MayflyError as exc:
         form.url.errors = [exc.message]
         return _dashboard(422, webhook_form=form)
-    return redirect(url_for("web.dashboard"), 303)
+    shown_once.stash("webhook", hook.secret)
+    flash(f"Webhook to {hook.url} added: copy its signing secret now, it will not be shown "
+          "again.")
+    return redirect(url_for("web.dashboard", _anchor="shown-once"), 303)
 
 
 @bp.post("/account/webhooks/<int:webhook_id>/delete")

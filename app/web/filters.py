@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app
+from markupsafe import Markup
 
+from app.mail.sanitize import linkify_text
 from app.models.base import utcnow
 
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.globals["poll_seconds"] = poll_seconds
 
 
@@ -32,6 +35,11 @@ def when(moment: datetime | None) -> str:
     if moment.date() == utcnow().date():
         return moment.strftime("%H:%M")
     return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def linkify(text: str | None) -> Markup:
+    """A plain-text body with its web links clickable; linkify_text escapes everything else."""
+    return Markup(linkify_text(text or ""))  # noqa: S704 - escaped before links are added
 
 
 def poll_seconds() -> int:

@@ -10,28 +10,35 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 from app.config_values import DOMAIN_TYPES
 from app.services.users import MIN_PASSWORD
 
+# autocomplete tells password managers which password is which (WCAG 1.3.5).
+EMAIL = {"autocomplete": "email"}
+CURRENT = {"autocomplete": "current-password"}
+NEW = {"autocomplete": "new-password"}
+
 
 class SignupForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD)])
-    confirm = PasswordField("Repeat password",
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)], render_kw=EMAIL)
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                             render_kw=NEW)
+    confirm = PasswordField("Repeat password", render_kw=NEW,
                             validators=[EqualTo("password", "The passwords differ.")])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField("Email", validators=[DataRequired()], render_kw=EMAIL)
+    password = PasswordField("Password", validators=[DataRequired()], render_kw=CURRENT)
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
-    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD)])
-    confirm = PasswordField("Repeat new password",
+    current = PasswordField("Current password", validators=[DataRequired()], render_kw=CURRENT)
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                        render_kw=NEW)
+    confirm = PasswordField("Repeat new password", render_kw=NEW,
                             validators=[EqualTo("new", "The passwords differ.")])
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Password", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()], render_kw=CURRENT)
 
 
 class MailboxForm(FlaskForm):

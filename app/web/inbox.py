@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -27,6 +27,8 @@ def _visitor_inbox() -> listings.InboxView:
         except MailboxNotFound:
             pass
     created = mailboxes.create_mailbox()
+    if address:
+        flash(f"{address} has expired, with its mail. This is your new address.")
     visitor.remember(created.mailbox.address)
     return listings.open_inbox(created.mailbox.address, visitor.principal())
 
@@ -131,7 +133,8 @@ def _open(address: str) -> listings.InboxView:
 
 
 def _unread(version: str) -> int:
-    return 0 if version == listings.NO_MAILBOX_VERSION else int(version.rsplit("-", 1)[1])
+    # MailboxState.version is "total-newest-read-unread-pending".
+    return 0 if version == listings.NO_MAILBOX_VERSION else int(version.split("-")[3])
 
 
 def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:
@@ -146,7 +149,8 @@ def _inbox_context(view: listings.InboxView, *, own: bool, **extra: Any) -> dict
         "mailbox": view.state,
         "own": own,
         "domains": [d.name for d in view.domains],
-        "recent": [a for a in visitor.recent() if a != view.address],
+        "recent": mailboxes.live_addresses(
+            [a for a in visitor.recent() if a != view.address], visitor.principal()),
         **extra,
     }
 

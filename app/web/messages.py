@@ -11,6 +11,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
+from app.mail.codes import extract_links, primary_link
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
 from app.services import messages
@@ -58,6 +59,7 @@ def message_show(message_id: int) -> str:
     return render_template(
         "message/show.html", message=message, address=opened.address, view=view,
         code=codes[0] if codes else None,
+        action=primary_link(extract_links(message.text_body, message.html_body)),
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
         attachments=[a for a in message.attachments if not a.inline or not a.content_id])
 

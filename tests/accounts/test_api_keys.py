@@ -22,8 +22,11 @@ def test_key_shown_once_and_stored_as_hash(client, make_user, app):
     log_in(client, "dev@example.org")
     response = client.post("/account/keys", data={"csrf_token": csrf_token(client, "/account"),
                                                   "name": "CI runner"})
-    assert response.status_code == 201
-    page = response.get_data(as_text=True)
+    # Post/Redirect/Get: a reload of the page it lands on never makes a second key.
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/account#shown-once")
+    page = client.get("/account").get_data(as_text=True)
+    assert "Key CI runner created: copy it now" in page
     import re
 
     secret = re.search(r'<output id="new-key" class="mono key">([^<]+)</output>', page).group(1)

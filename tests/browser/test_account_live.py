@@ -53,6 +53,16 @@ def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screensho
     click_and_load(browser, "//button[text()='Create key']")
     key = browser.find_element(By.ID, "new-key").text
     assert key.startswith("mf_")
+    # Post/Redirect/Get: the key is brought into view and focus, and a reload shows the
+    # dashboard again without making a second key or showing this one again.
+    assert browser.current_url.endswith("/account#shown-once")
+    assert browser.execute_script("return document.activeElement.id") == "shown-once"
+    assert "Key laptop created: copy it now" in browser.page_source
+    browser.refresh()
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+        "return document.readyState === 'complete'"))
+    assert not browser.find_elements(By.ID, "new-key")
+    assert len(browser.find_elements(By.XPATH, "//td[text()='laptop']")) == 1
 
     send_mail("signup-tests@mayfly.test", subject="Welcome aboard")
     for _ in range(3):
@@ -73,7 +83,19 @@ def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screensho
     assert overflow <= 0
 
     browser.set_window_size(1280, 1000)
-    click_and_load(browser, "//button[text()='Revoke']")
+    # Revoking asks first; saying no keeps the key working.
+    browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
+    alert = WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert)
+    assert "Revoke the key laptop?" in alert.text
+    alert.dismiss()
+    assert api(f"{live_server}/api/v1/domains", key)[0] == 200
+    browser.execute_script("window.mayflyOldPage = true")
+    browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
+    WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert).accept()
+    WebDriverWait(browser, 10).until(
+        lambda b: b.execute_script("return document.readyState === 'complete' && "
+                                   "!window.mayflyOldPage"))
+    assert "The key was revoked." in browser.page_source
     status, _, body = api(f"{live_server}/api/v1/domains", key)
     assert status == 401
     assert body["error"]["code"] == "unauthorized"

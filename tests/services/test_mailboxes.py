@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Attachment, Mailbox, Message
 from app.models.base import utcnow
-from app.services import delivery, mailboxes
+from app.services import delivery, mailboxes, purge
 from app.services.access import ANONYMOUS
 from tests.factories import build_eml
 
@@ -30,7 +30,7 @@ def test_purge_removes_only_expired_mailboxes_and_their_mail(app_ctx):
         delivery.deliver("a@example.org", [f"{name}@mayfly.test"], raw)
     expire("gone1@mayfly.test")
     expire("gone2@mayfly.test")
-    assert mailboxes.purge_expired(batch_size=1) == 2
+    assert purge.purge_expired(batch_size=1) == 2
     assert [m.address for m in db.session.execute(sa.select(Mailbox)).scalars()] == [
         "live@mayfly.test"]
     assert count(Message) == 1
@@ -41,13 +41,13 @@ def test_purge_in_bounded_batches(app_ctx):
     for i in range(5):
         mailboxes.create_mailbox(f"b{i}")
         expire(f"b{i}@mayfly.test")
-    assert mailboxes.purge_expired(batch_size=2, max_batches=1) == 2
-    assert mailboxes.purge_expired(batch_size=2) == 3
+    assert purge.purge_expired(batch_size=2, max_batches=1) == 2
+    assert purge.purge_expired(batch_size=2) == 3
 
 
 def test_never_expiring_mailbox_is_not_purged(app_ctx):
     delivery.deliver("a@example.org", ["postmaster@mayfly.test"], build_eml())
-    assert mailboxes.purge_expired() == 0
+    assert purge.purge_expired() == 0
 
 
 def test_expired_address_can_be_claimed_again(app_ctx):

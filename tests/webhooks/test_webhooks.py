@@ -95,7 +95,10 @@ def test_signed_post_within_a_second_of_delivery(owner, receiver, dispatcher, se
     page = owner.get("/account").get_data(as_text=True)
     assert page.count('id="webhooks-heading"') == 1
     assert "<title>Dashboard · Mayfly</title>" in page
-    secret = page.split('<td class="mono small">')[1].split("<")[0]
+    secret = page.split('<output id="new-secret" class="mono key">')[1].split("<")[0]
+    assert len(secret) == 48
+    again = owner.get("/account").get_data(as_text=True)  # shown once, like a key
+    assert secret not in again and f'<td class="mono small">{secret[:4]}…</td>' in again
     delivered = time.monotonic()
     send_mail("watched@mayfly.test", subject="Hooked")
     deadline = time.monotonic() + 10
