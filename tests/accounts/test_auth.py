@@ -137,3 +137,24 @@ def test_forms_need_csrf(client, make_user):
     response = client.post("/login", data={"email": "me@example.org", "password": PASSWORD})
     assert response.status_code == 400
     assert re.search("CSRF", response.get_data(as_text=True))
+
+
+def test_account_forms_tell_password_managers_which_password_is_which(client, make_user):
+    signup = client.get("/signup").get_data(as_text=True)
+    assert 'autocomplete="email"' in signup and signup.count('autocomplete="new-password"') == 2
+    login = client.get("/login").get_data(as_text=True)
+    assert 'autocomplete="current-password"' in login
+    make_user("pm@example.org")
+    log_in(client, "pm@example.org")
+    settings = client.get("/account/settings").get_data(as_text=True)
+    assert settings.count('autocomplete="current-password"') == 2  # change, and delete
+    assert settings.count('autocomplete="new-password"') == 2
+
+
+def test_a_rejected_field_takes_the_focus(client):
+    page = client.post("/signup", data={"csrf_token": csrf_token(client, "/signup"),
+                                        "email": "x@example.org", "password": "short",
+                                        "confirm": "short"}).get_data(as_text=True)
+    field = page.split('id="password"')[0].rsplit("<input", 1)[1] + page.split(
+        'id="password"')[1].split(">", 1)[0]
+    assert "autofocus" in field and 'aria-describedby="password-error"' in field

@@ -86,3 +86,13 @@ def test_concurrent_first_messages_create_one_mailbox(app):
         mailbox = db.session.execute(sa.select(Mailbox)).scalar_one()
         total = db.session.execute(sa.select(sa.func.sum(Message.size))).scalar_one()
         assert mailbox.used_bytes == total
+
+
+def test_an_expired_address_is_held_before_it_is_purged(app_ctx):
+    delivery.deliver("a@example.org", ["held@mayfly.test"], build_eml())
+    expire("held@mayfly.test", ago=timedelta(minutes=5))
+    assert purge.purge_expired(grace=timedelta(minutes=10)) == 0
+    # Held: nobody can receive at it (nor read it) until the hold ends.
+    assert delivery.check_recipient("held@mayfly.test").verdict is delivery.Verdict.EXPIRED
+    assert purge.purge_expired(grace=timedelta(minutes=1)) == 1
+    assert delivery.check_recipient("held@mayfly.test").verdict is delivery.Verdict.ACCEPT

@@ -1,0 +1,121 @@
+"""Issue 14 in Chromium: links in text mail, the main-link button, local times, expiry that
+says what happened, Recent without dead addresses, a skip link and announced new mail."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+import sqlalchemy as sa
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app.extensions import db
+from app.models import Mailbox
+from app.models.base import utcnow
+from tests.browser.conftest import inbox_text
+from tests.factories import build_eml
+
+pytestmark = pytest.mark.browser
+
+
+def set_expiry(app, address: str, expires: datetime) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(Mailbox).where(Mailbox.address == address)
+                           .values(expires_at=expires))
+        db.session.commit()
+
+
+def own_address(browser, base: str) -> str:
+    browser.get(base + "/")
+    return browser.find_element(By.ID, "address").text
+
+
+def test_text_mail_links_the_main_link_and_copy_first(browser, live_server, send_mail):
+    address = own_address(browser, live_server)
+    send_mail(address, build_eml(to=address, subject="Verify", html=None, text=(
+        "Your code is 482913.\nVerify: https://acme.example/verify?t=9&u=1\n"
+        "Help: https://acme.example/help\n<script>document.title='owned'</script>")))
+    WebDriverWait(browser, 10).until(lambda b: "Verify" in inbox_text(b))
+    browser.find_element(By.CSS_SELECTOR, ".message-row a").click()
+    links = browser.find_elements(By.CSS_SELECTOR, "pre.mail-text a")
+    assert [a.get_attribute("href") for a in links] == [
+        "https://acme.example/verify?t=9&u=1", "https://acme.example/help"]
+    assert {(a.get_attribute("target"), a.get_attribute("rel")) for a in links} == {
+        ("_blank", "noopener noreferrer")}
+    assert browser.title != "owned"  # the text's markup is shown, never run
+    box = browser.find_element(By.CSS_SELECTOR, ".code-box")
+    assert box.find_element(By.TAG_NAME, "output").text == "482913"
+    action = box.find_element(By.CSS_SELECTOR, "a.button")
+    assert action.get_attribute("href") == "https://acme.example/verify?t=9&u=1"
+    # The code's Copy comes before Delete in the tab order.
+    order = browser.execute_script(
+        "const all = [...document.querySelectorAll('button, a[href]')];"
+        "return [all.indexOf(document.querySelector('.code-box button.copy')),"
+        " all.findIndex(b => b.textContent.trim() === 'Delete')];")
+    assert 0 <= order[0] < order[1]
+
+
+def test_times_are_the_readers_own(browser, live_server, send_mail):
+    browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
+    address = own_address(browser, live_server)
+    send_mail(address, subject="Timed")
+    WebDriverWait(browser, 10).until(lambda b: "Timed" in inbox_text(b))
+    shown = browser.find_element(By.CSS_SELECTOR, ".message-row time[data-local]")
+    received = datetime.fromisoformat(shown.get_attribute("datetime"))
+    tokyo = received.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert tokyo.strftime("%H:%M") in shown.text
+    assert "Japan" in shown.get_attribute("title") or "GMT+9" in shown.get_attribute("title")
+
+
+def test_long_lifetimes_count_in_days(browser, live_server, app):
+    address = own_address(browser, live_server)
+    set_expiry(app, address, utcnow() + timedelta(days=6, hours=23, minutes=30))
+    browser.get(live_server + "/")
+    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+        "return document.querySelector('time.countdown').textContent") == "in 6 d 23 h")
+
+
+def test_expiry_warns_then_says_what_happened(browser, live_server, app, send_mail):
+    first = own_address(browser, live_server)
+    send_mail(first, subject="Soon gone")
+    set_expiry(app, first, utcnow() + timedelta(seconds=50))
+    browser.get(live_server + "/")
+    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+        "return document.getElementById('expiry').classList.contains('soon')"))
+    set_expiry(app, first, utcnow() + timedelta(seconds=2))  # the page keeps its deadline:
+    browser.get(live_server + "/")                           # reload to see the new one
+    notice = browser.find_element(By.ID, "expired-notice")
+    WebDriverWait(browser, 10).until(lambda b: notice.is_displayed())
+    assert "This address has expired" in notice.text
+    assert not browser.find_element(By.CSS_SELECTOR, "#expiry form").is_displayed()
+    # Mail for the expired address is refused while it is held, and the next visit says why
+    # the address changed; Recent no longer offers the dead one.
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send_mail(first, subject="Late")
+    assert refused.value.recipients[first][0] == 550
+    browser.get(live_server + "/")
+    assert f"{first} has expired, with its mail." in browser.page_source
+    assert own_address(browser, live_server) != first
+    assert first not in browser.page_source
+
+
+def test_skip_link_and_new_mail_announced(browser, live_server, send_mail):
+    address = own_address(browser, live_server)
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert browser.execute_script("return document.activeElement.className") == "skip-link"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    assert browser.execute_script("return document.activeElement.id") == "main"
+    send_mail(address, subject="Announced", sender="Acme <no-reply@acme.example>")
+    WebDriverWait(browser, 10).until(lambda b: "Announced" in b.execute_script(
+        "return document.getElementById('inbox-announce').textContent"))
+    assert "Acme" in browser.find_element(By.ID, "inbox-announce").get_attribute("textContent")
+
+
+def test_copy_buttons_hide_without_script(live_server):
+    page = requests.get(live_server + "/", timeout=10).text
+    assert '<button type="button" class="button primary copy" hidden data-copy-target' in page
