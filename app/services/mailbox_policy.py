@@ -31,6 +31,13 @@ def is_live(mailbox: HasExpiry, now: datetime | None = None) -> bool:
     return mailbox.expires_at is None or mailbox.expires_at > (now or utcnow())
 
 
+def is_held(mailbox: HasExpiry, now: datetime | None = None) -> bool:
+    """Expired less than EXPIRED_HOLD ago: nobody may receive at, read or take the address."""
+    now = now or utcnow()
+    return (mailbox.expires_at is not None and mailbox.expires_at <= now
+            and mailbox.expires_at > now - settings().expired_hold)
+
+
 def expiry(lifetime: Lifetime, now: datetime | None = None) -> datetime | None:
     """When a mailbox made (or extended) now stops living; None for never."""
     now = now or utcnow()

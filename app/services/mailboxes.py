@@ -116,10 +116,10 @@ def _checked_local(local: str) -> str:
 
 
 def _free_or_taken(address: str) -> None:
-    """AddressTaken if a live mailbox has the address; an expired one gives way."""
+    """AddressTaken if a live or held mailbox has the address; one past its hold gives way."""
     existing = _find(address)
     if existing is not None:
-        if is_live(existing):
+        if is_live(existing) or mailbox_policy.is_held(existing):
             raise AddressTaken()
         delete_ids([existing.id])
 
@@ -194,6 +194,14 @@ def live_addresses(candidates: list[str], principal: Principal) -> list[str]:
         .where(table.address.in_(candidates))).all()
     live = {row.address for row in rows if is_live(row) and can_read(principal, row)}
     return [a for a in candidates if a in live]
+
+
+def has_expired(mailbox_id: int | None) -> bool:
+    """Whether this mailbox is past its expiry, or already purged (ids are never reused)."""
+    if mailbox_id is None:
+        return False
+    mailbox = db.session.get(Mailbox, mailbox_id)
+    return mailbox is None or not is_live(mailbox)
 
 
 def check_viewable(address: str) -> str:

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
 from app.models import User
-from app.services import api_keys, domains, faults, mailboxes, plans, users, webhooks
+from app.services import adoption, api_keys, domains, faults, mailboxes, plans, users, webhooks
 from app.services.errors import MayflyError
 from app.web import bp, shown_once, visitor
 from app.web.forms import (
@@ -68,6 +68,7 @@ def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
         "hooks": webhooks.list_webhooks(user.id),
         "deliveries": webhooks.recent_deliveries(user.id),
         "shown_once": shown_once.take(),
+        "keepable": adoption.keepable(visitor.current_mailbox_id(), visitor.current_address()),
         **extra,
     }
     return render_template("account/dashboard.html", **context), status
@@ -95,6 +96,19 @@ def owned_mailbox_create() -> BaseResponse | tuple[str, int]:
         form.local.errors = [exc.message]
         return _dashboard(409 if exc.code == "taken" else 422, mailbox_form=form)
     flash(f"Mailbox {created.mailbox.address} created.")
+    return redirect(url_for("web.dashboard", _anchor="mailboxes-heading"), 303)
+
+
+@bp.post("/account/keep")
+@login_required
+def keep_address() -> BaseResponse:
+    """The address this browser was using becomes an owned mailbox, with its mail."""
+    try:
+        kept = adoption.keep(_user(), visitor.current_mailbox_id(), visitor.current_address())
+    except MayflyError as exc:
+        flash(exc.message)
+    else:
+        flash(f"{kept.address} is now one of your mailboxes, with its mail.")
     return redirect(url_for("web.dashboard", _anchor="mailboxes-heading"), 303)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, session, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -71,5 +71,5 @@ def logout() -> BaseResponse:
     """Sign out: this session, and every other one of the account, ends server-side."""
     users.end_sessions(current_user.user)
     logout_user()
-    session.clear()
+    visitor.fresh_session()
     return redirect(url_for("web.home"), 303)

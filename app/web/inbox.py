@@ -27,9 +27,9 @@ def _visitor_inbox() -> listings.InboxView:
         except MailboxNotFound:
             pass
     created = mailboxes.create_mailbox()
-    if address:
+    if address and mailboxes.has_expired(visitor.current_mailbox_id()):
         flash(f"{address} has expired, with its mail. This is your new address.")
-    visitor.remember(created.mailbox.address)
+    visitor.remember(created.mailbox.address, created.mailbox.id)
     return listings.open_inbox(created.mailbox.address, visitor.principal())
 
 
@@ -76,7 +76,7 @@ def inbox_list(address: str) -> str | Response:
 def address_random() -> BaseResponse:
     """A fresh random address for the visitor."""
     created = mailboxes.create_mailbox(domain=request.form.get("domain") or None)
-    visitor.remember(created.mailbox.address)
+    visitor.remember(created.mailbox.address, created.mailbox.id)
     return redirect(url_for("web.home"), 303)
 
 
@@ -91,7 +91,7 @@ def address_choose() -> BaseResponse | tuple[str, int]:
     except MayflyError as exc:
         context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local)
         return render_template("inbox/index.html", **context), 422 if exc.code != "taken" else 409
-    visitor.remember(created.mailbox.address)
+    visitor.remember(created.mailbox.address, created.mailbox.id)
     return redirect(url_for("web.home"), 303)
 
 
@@ -99,8 +99,9 @@ def address_choose() -> BaseResponse | tuple[str, int]:
 def address_switch() -> BaseResponse:
     """Back to one of the visitor's recent addresses."""
     address = request.form.get("address", "")
-    if address in visitor.recent() and listings.find_state(address, visitor.principal()):
-        visitor.remember(address)
+    state = listings.find_state(address, visitor.principal())
+    if address in visitor.recent() and state is not None:
+        visitor.remember(address, state.id)
     return redirect(url_for("web.home"), 303)
 
 

@@ -27,9 +27,15 @@ def current_address() -> str | None:
     return session.get("address")
 
 
-def remember(address: str) -> None:
+def current_mailbox_id() -> int | None:
+    """The row id of the mailbox this browser made for its address (ids are never reused)."""
+    found = session.get("address_id")
+    return found if isinstance(found, int) else None
+
+
+def remember(address: str, mailbox_id: int) -> None:
     """Make this the visitor's address and keep it among the recent ones."""
-    session["address"] = address
+    session["address"], session["address_id"] = address, mailbox_id
     recent = [a for a in session.get("recent", []) if a != address]
     session["recent"] = [address, *recent][:MAX_RECENT]
 
@@ -69,7 +75,18 @@ class SessionUser:
         return f"{self.user.id}:{self.user.session_secret}"
 
 
-def sign_in(user: User) -> None:
-    """A fresh session at login: nothing a visitor had before carries over (no fixation)."""
+CARRIED = ("address", "address_id", "recent")  # what a visitor keeps across sign-in and out
+
+
+def fresh_session() -> None:
+    """Everything but the visitor's address and Recent list goes: unlocked mailboxes too."""
+    kept = {name: session[name] for name in CARRIED if name in session}
     session.clear()
+    session.update(kept)
+
+
+def sign_in(user: User) -> None:
+    """A fresh session at login (no fixation, no grants carried over); the visitor's address
+    and Recent list stay, so signing up does not throw away the inbox they were using."""
+    fresh_session()
     login_user(SessionUser(user))

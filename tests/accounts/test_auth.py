@@ -62,10 +62,15 @@ def test_session_is_regenerated_at_login(client, make_user):
     make_user("me@example.org")
     client.get("/")  # a visitor session with an address
     with client.session_transaction() as before:
-        assert "address" in before
+        before["grants"] = [[1, "proof"]]  # a protected mailbox this visitor had opened
+        before["planted"] = "by someone else"
+        address = before["address"]
     log_in(client, "me@example.org")
     with client.session_transaction() as after:
-        assert "address" not in after
+        # Only the visitor's own address and Recent list carry over: no grant, nothing else.
+        assert set(after) - {"_user_id", "_fresh", "_id", "csrf_token"} == {
+            "address", "address_id", "recent"}
+        assert after["address"] == address
         assert "_user_id" in after
 
 
