@@ -61,8 +61,8 @@ def check_chosen_local_part(local_part: str) -> str:
     local = local_part.strip().lower()
     if not _CHOSEN_LOCAL.match(local) or ".." in local:
         raise InvalidAddress(
-            "a local part is 1 to 64 characters of a-z, 0-9, '.', '_' and '-', "
-            "starting and ending with a letter or digit")
+            "The name before the @ can use 1 to 64 letters (a-z), digits, dots, dashes and "
+            "underscores, and must start and end with a letter or digit.")
     return local
 
 

@@ -86,10 +86,18 @@ def address_choose() -> BaseResponse | tuple[str, int]:
     """A chosen local part at a chosen domain; the same rules and messages as the API."""
     local = request.form.get("local", "")
     domain = request.form.get("domain") or None
+    wanted = f"{local.strip().lower()}@{domain}"
+    mine = listings.find_state(wanted, visitor.principal()) if wanted in visitor.recent() else None
+    if mine is not None:  # one of the visitor's own addresses: switch to it
+        visitor.remember(mine.address, mine.id)
+        return redirect(url_for("web.home"), 303)
     try:
         created = mailboxes.create_mailbox(local, domain)
     except MayflyError as exc:
-        context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local)
+        # A taken public address can be opened (its mail is open to anyone who knows it).
+        public = exc.code == "taken" and listings.find_state(wanted, visitor.principal())
+        context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local,
+                                 chosen_domain=domain, taken=wanted if public else None)
         return render_template("inbox/index.html", **context), 422 if exc.code != "taken" else 409
     visitor.remember(created.mailbox.address, created.mailbox.id)
     return redirect(url_for("web.home"), 303)

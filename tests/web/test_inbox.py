@@ -43,17 +43,30 @@ def test_choose_address(client):
     assert page_address(response) == "my.name@other.test"
 
 
-def test_choose_refusals_are_explained(client):
+def test_choose_refusals_are_explained(client, app):
     reserved = post_form(client, "/address/choose", {"local": "postmaster"})
     assert reserved.status_code == 422
     assert "That address is reserved." in reserved.get_data(as_text=True)
     invalid = post_form(client, "/address/choose", {"local": "no spaces"})
     assert invalid.status_code == 422
-    assert "a local part is 1 to 64 characters" in invalid.get_data(as_text=True)
-    post_form(client, "/address/choose", {"local": "taken"})
-    taken = post_form(client, "/address/choose", {"local": "taken"})
+    assert "The name before the @ can use 1 to 64 letters" in invalid.get_data(as_text=True)
+    post_form(client, "/address/choose", {"local": "taken", "domain": "other.test"})
+    stranger = app.test_client()
+    taken = post_form(stranger, "/address/choose", {"local": "taken", "domain": "other.test"})
     assert taken.status_code == 409
-    assert "That address is already taken." in taken.get_data(as_text=True)
+    page = taken.get_data(as_text=True)
+    assert "That address is already taken." in page
+    # It is public: the refusal offers to open it, and the chosen domain stays chosen.
+    assert '<a href="/inbox/taken@other.test">open taken@other.test</a>' in page
+    assert '<option value="other.test" selected>' in page
+
+
+def test_choosing_ones_own_address_switches_to_it(client):
+    post_form(client, "/address/choose", {"local": "first", "domain": "mayfly.test"})
+    post_form(client, "/address/choose", {"local": "second", "domain": "mayfly.test"})
+    again = post_form(client, "/address/choose", {"local": "first", "domain": "mayfly.test"},
+                      follow_redirects=True)
+    assert page_address(again) == "first@mayfly.test"
 
 
 def test_forms_without_csrf_token_are_refused(client):
