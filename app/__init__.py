@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app import cli, dialects, extensions
     from app.api import bp as api_bp
     from app.api.errors import render_error as render_api_error
-    from app.http import errors, input_guard, limits, metrics, security_headers
+    from app.http import errors, input_guard, limits, metrics, security_headers, static_files
     from app.http.json import MayflyJSON
     from app.web import register as register_web
 
@@ -38,5 +38,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     security_headers.register(app)
     limits.register(app)
     metrics.register(app)
+    static_files.register(app)
     cli.register(app)
     return app
