@@ -69,15 +69,87 @@
       });
   }
 
-  // Live updates: the server pushes an event when mail arrives and the list refreshes at once.
-  // Polling (hx-trigger "every Ns") stays as the fallback when the stream is unavailable.
+  // Live updates, one stream per address per browser, and at most STREAMS in all: the tab
+  // holding an address's Web Lock opens its event stream and tells the other tabs over a
+  // BroadcastChannel; the rest follow it. A tab that gets no stream (all slots taken, or the
+  // server refused one) says so and keeps the polling that every list has anyway, and tries
+  // again now and then; when the streaming tab closes its lock passes to another tab.
+  var STREAMS = 3, RETRY_MS = 15000;
+
+  function newMail() {
+    var current = document.getElementById("inbox-list");
+    if (current) current.dispatchEvent(new Event("mayfly:new"));
+  }
+
+  function liveState(text, paused) {
+    var node = document.getElementById("live-status");
+    if (!node) return;
+    node.textContent = text;
+    node.classList.toggle("paused", paused);
+  }
+
   function listen() {
     var list = document.getElementById("inbox-list");
-    if (!list || !window.EventSource || !list.getAttribute("data-events")) return;
-    var source = new EventSource(list.getAttribute("data-events"));
+    if (!list || !list.getAttribute("data-events")) return;
+    var url = list.getAttribute("data-events");
+    var address = list.getAttribute("data-address");
+    var pollText = "Live updates paused — refreshing every " + list.getAttribute("data-poll") + " s";
+    window.mayflyLive = "polling";
+    if (!window.EventSource || !navigator.locks || !window.BroadcastChannel) {
+      if (window.EventSource) stream(url, null, pollText);
+      return;
+    }
+    var channel = new BroadcastChannel("mayfly-mail");
+    channel.onmessage = function (event) {
+      if (event.data && event.data.address === address) newMail();
+    };
+    var addressLock = "mayfly-stream:" + address;
+    function tryLead() {
+      navigator.locks.request(addressLock, { ifAvailable: true }, function (mine) {
+        if (!mine) { follow(); return; }
+        return new Promise(function (release) { takeSlot(0, release); });
+      });
+    }
+    function follow() {  // another tab streams this address; its lock comes here if it closes
+      window.mayflyLive = "follower";
+      liveState("Live", false);
+      navigator.locks.request(addressLock, function () {
+        return new Promise(function (release) { takeSlot(0, release); });
+      });
+    }
+    function takeSlot(slot, release) {
+      if (slot >= STREAMS) {  // this browser streams enough already: poll, try later
+        window.mayflyLive = "polling";
+        liveState(pollText, true);
+        release();
+        setTimeout(tryLead, RETRY_MS);
+        return;
+      }
+      navigator.locks.request("mayfly-slot:" + slot, { ifAvailable: true }, function (got) {
+        if (!got) { takeSlot(slot + 1, release); return; }
+        window.mayflyLive = "leader";
+        return new Promise(function (done) {
+          stream(url, function () { channel.postMessage({ address: address }); }, pollText,
+                 function () { done(); release(); setTimeout(tryLead, RETRY_MS); });
+        });
+      });
+    }
+    tryLead();
+  }
+
+  function stream(url, tell, pollText, ended) {
+    var source = new EventSource(url);
+    liveState("Live", false);
     source.addEventListener("message", function () {
-      var current = document.getElementById("inbox-list");
-      if (current) current.dispatchEvent(new Event("mayfly:new"));
+      newMail();
+      if (tell) tell();
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CLOSED) {  // refused (429, 404): poll instead
+        window.mayflyLive = "polling";
+        liveState(pollText, true);
+        if (ended) ended();
+      }
     });
   }
 
