@@ -50,7 +50,11 @@ def message_show(message_id: int) -> str:
     view = request.args.get("view") or ("html" if message.html_body else "text")
     if view not in VIEWS:
         view = "text"
-    allow_remote = request.args.get("images") == "1"
+    # ?images=1 shows this message's remote images, ?images=0 hides them again; otherwise
+    # the reader's choice for this sender holds.
+    asked = request.args.get("images")
+    remembered = visitor.shows_images_from(message.from_addr)
+    allow_remote = asked == "1" or (asked != "0" and remembered)
     remote_blocked = bool(message.html_body) and _sanitized(message, False).remote_blocked
     source = None
     if view == "source":
@@ -61,6 +65,7 @@ def message_show(message_id: int) -> str:
         code=codes[0] if codes else None,
         action=primary_link(extract_links(message.text_body, message.html_body)),
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
+        remembered=remembered,
         attachments=[a for a in message.attachments if not a.inline or not a.content_id])
 
 
@@ -98,6 +103,17 @@ def message_raw(message_id: int) -> Response:
     opened = messages.open_message(message_id, visitor.principal(), bodies=False,
                                    attachments=False)
     return raw_response(opened.message, "text/plain")
+
+
+@bp.post("/m/<int:message_id>/images")
+def message_images(message_id: int) -> BaseResponse:
+    """Always (show=1) or no longer (show=0) load remote images in mail from this sender."""
+    message = messages.open_message(message_id, visitor.principal(), bodies=False,
+                                    attachments=False).message
+    show = request.form.get("show") == "1"
+    visitor.show_images_from(message.from_addr, show)
+    return redirect(url_for("web.message_show", message_id=message_id, view="html",
+                            images=None if show else 0), 303)
 
 
 @bp.post("/m/<int:message_id>/delete")

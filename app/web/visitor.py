@@ -45,6 +45,17 @@ def recent() -> list[str]:
 
 
 MAX_GRANTS = 32
+MAX_IMAGE_SENDERS = 100
+
+
+def shows_images_from(sender: str) -> bool:
+    """Whether the reader asked to always see remote images in this sender's mail."""
+    return bool(sender) and sender.lower() in session.get("images_from", [])
+
+
+def show_images_from(sender: str, show: bool) -> None:
+    kept = [s for s in session.get("images_from", []) if s != sender.lower()]
+    session["images_from"] = ([sender.lower()] if show else []) + kept[:MAX_IMAGE_SENDERS - 1]
 
 
 def _grants() -> list[tuple[int, str]]:
@@ -75,7 +86,8 @@ class SessionUser:
         return f"{self.user.id}:{self.user.session_secret}"
 
 
-CARRIED = ("address", "address_id", "recent")  # what a visitor keeps across sign-in and out
+# What a visitor keeps across sign-in and out: their address, Recent list, image choices.
+CARRIED = ("address", "address_id", "recent", "images_from")
 
 
 def fresh_session() -> None:

@@ -99,3 +99,30 @@ def test_attachment_downloads_byte_for_byte(browser, live_server, client, send_m
     target = downloads / "data.bin"
     WebDriverWait(browser, 15).until(lambda _: target.exists() and target.stat().st_size == len(payload))
     assert target.read_bytes() == payload
+
+
+def test_images_remembered_per_sender_and_hidden_again(browser, live_server, client, send_mail,
+                                                       tracker):
+    def newsletter(address: str, pixel: str) -> int:
+        send_mail(address, build_eml(to=address, sender="news@shop.example", text=None,
+                                     html=f'<p>Sale</p><img src="{tracker.url}/{pixel}" alt="">'),
+                  sender="news@shop.example")
+        return open_message(browser, live_server, client, address)
+
+    first = newsletter("n1@mayfly.test", "one.gif")
+    browser.find_element(By.XPATH,
+                         "//button[text()='Always show images from news@shop.example']").click()
+    WebDriverWait(browser, 10).until(lambda b: "/one.gif" in tracker.hits)
+    newsletter("n2@mayfly.test", "two.gif")  # the same sender: shown without asking
+    WebDriverWait(browser, 10).until(lambda b: "/two.gif" in tracker.hits)
+    assert "Remote images are shown for everything from news@shop.example" in browser.page_source
+    browser.find_element(By.LINK_TEXT, "Hide images").click()
+    WebDriverWait(browser, 10).until(lambda b: "Remote images are blocked" in b.page_source)
+    browser.find_element(By.XPATH, "//a[text()='Show images']")  # offered again
+    browser.get(f"{live_server}/m/{first}")
+    browser.find_element(By.XPATH, "//button[text()='Stop showing them for this sender']").click()
+    hits = len(tracker.hits)
+    newsletter("n3@mayfly.test", "three.gif")
+    assert "Remote images are blocked" in browser.page_source
+    time.sleep(1)
+    assert "/three.gif" not in tracker.hits[hits:]
