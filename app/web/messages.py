@@ -1,12 +1,19 @@
 """One message in the browser: its page, the sandboxed body document, parts, raw, actions.
 
 Mail HTML never enters our pages: it is sanitized on the server and served from its own
-route, with its own strict CSP, into an <iframe sandbox> without scripts or same-origin.
+route, with its own strict CSP, into an <iframe sandbox> without same-origin: whatever runs
+there runs in an opaque origin that can reach nothing of Mayfly's. The only script allowed
+there is FRAME_SCRIPT, pinned by its hash: it fits wide mail to a phone's width and tells
+the page how tall the mail is, so the frame is sized to its content.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 from flask import Response, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -22,12 +29,24 @@ VIEWS = ("html", "text", "source")
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/gif", "image/jpeg", "image/webp"})
 
 
+FRAME_SCRIPT = (
+    "(function(){var d=document.documentElement,b=document.body;"
+    "function fit(){b.style.zoom='';var w=d.clientWidth,s=d.scrollWidth;"
+    "if(s>w+1){b.style.zoom=String(w/s);}"
+    "parent.postMessage({mayflyFrameHeight:d.scrollHeight},'*');}"
+    "addEventListener('load',fit);addEventListener('resize',fit);fit();})();")
+FRAME_SCRIPT_HASH = "sha256-" + base64.b64encode(
+    hashlib.sha256(FRAME_SCRIPT.encode()).digest()).decode()
+
+
 def body_csp(allow_remote: bool) -> str:
     images = "'self' data: https: http:" if allow_remote else "'self' data:"
     return "; ".join([
         "default-src 'none'", f"img-src {images}", "style-src 'unsafe-inline'",
+        f"script-src '{FRAME_SCRIPT_HASH}'",
         "base-uri 'none'", "form-action 'none'", "frame-ancestors 'self'",
-        "sandbox allow-popups allow-popups-to-escape-sandbox",
+        # Opened on its own (Open in a full window) it is still an opaque origin.
+        "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox",
     ])
 
 
@@ -74,7 +93,8 @@ def message_body(message_id: int) -> Response:
     """The sanitized HTML document the message page frames; remote images only when asked."""
     message = messages.open_message(message_id, visitor.principal()).message
     allow_remote = request.args.get("images") == "1"
-    html = render_template("message/body.html", body=_sanitized(message, allow_remote).html)
+    html = render_template("message/body.html", body=_sanitized(message, allow_remote).html,
+                           frame_script=Markup(FRAME_SCRIPT))  # noqa: S704 - our constant
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = body_csp(allow_remote)
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

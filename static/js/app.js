@@ -153,6 +153,15 @@
     });
   }
 
+  // The mail frame says how tall its content is (its own hash-pinned script, in an opaque
+  // origin); only a message from that very frame, with a number, sets the frame's height.
+  window.addEventListener("message", function (event) {
+    var frame = document.querySelector("iframe.mail-frame");
+    var height = event.data && event.data.mayflyFrameHeight;
+    if (!frame || event.source !== frame.contentWindow || typeof height !== "number") return;
+    frame.style.height = Math.min(Math.max(Math.ceil(height) + 4, 120), 40000) + "px";
+  });
+
   // Forms that destroy something ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");

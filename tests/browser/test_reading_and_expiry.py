@@ -119,3 +119,28 @@ def test_skip_link_and_new_mail_announced(browser, live_server, send_mail):
 def test_copy_buttons_hide_without_script(live_server):
     page = requests.get(live_server + "/", timeout=10).text
     assert '<button type="button" class="button primary copy" hidden data-copy-target' in page
+
+
+def test_html_mail_is_framed_at_its_height_and_fits_a_phone(browser, live_server, send_mail):
+    address = own_address(browser, live_server)
+    rows = "".join(f"<p>Paragraph {n} of a long newsletter.</p>" for n in range(60))
+    wide = '<table width="640" style="width:640px"><tr><td>Wide cell</td></tr></table>'
+    send_mail(address, build_eml(to=address, subject="Long", html=wide + rows))
+    WebDriverWait(browser, 10).until(lambda b: "Long" in inbox_text(b))
+    browser.find_element(By.CSS_SELECTOR, ".message-row a").click()
+    for width, height in ((1280, 900), (390, 844)):
+        browser.set_window_size(width, height)
+        frame = browser.find_element(By.CSS_SELECTOR, "iframe.mail-frame")
+        browser.switch_to.frame(frame)
+        WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+            "return document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"))
+        content = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.switch_to.default_content()
+        # The frame grows to the mail instead of scrolling inside a fixed box.
+        WebDriverWait(browser, 10).until(lambda b: abs(b.execute_script(
+            "return document.querySelector('iframe.mail-frame').clientHeight") - content) <= 8)
+        assert content > 0.7 * height
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth") <= 0
+    assert browser.find_element(By.LINK_TEXT, "Open in a full window").get_attribute(
+        "target") == "_blank"
