@@ -7,7 +7,6 @@ a message outside it answers as one that does not exist, and a change to it does
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -18,7 +17,7 @@ from app.extensions import db
 from app.mail.search_query import Term
 from app.models import Mailbox, Message
 from app.models.base import utcnow
-from app.services import search
+from app.services import purge, search
 from app.services.access import Principal
 from app.services.errors import MessageNotFound
 from app.services.ids import MAX_PUBLIC_ID
@@ -108,20 +107,4 @@ def delete(principal: Principal, *, public_ids: list[int] | None = None,
            query: Query = None, tz: str | None = None) -> int:
     """Delete the given messages, those matching `query`, or all in scope, in one
     transaction; each mailbox's used bytes go down by what it lost."""
-    rows = db.session.execute(sa.select(Message.id, Message.mailbox_id, Message.size).where(
-        _targets(principal, public_ids, query, tz))).all()
-    if not rows:
-        return 0
-    freed: dict[int, int] = defaultdict(int)
-    for _, mailbox_id, size in rows:
-        freed[mailbox_id] += size
-    for mailbox_id, size in freed.items():
-        db.session.execute(sa.update(Mailbox).where(Mailbox.id == mailbox_id).values(
-            used_bytes=sa.case((Mailbox.used_bytes > size, Mailbox.used_bytes - size),
-                               else_=0)))
-    ids = [row.id for row in rows]
-    for chunk in range(0, len(ids), 500):
-        db.session.execute(sa.delete(Message).where(Message.id.in_(ids[chunk:chunk + 500]))
-                           .execution_options(synchronize_session=False))
-    db.session.commit()
-    return len(ids)
+    return purge.delete_messages_where(_targets(principal, public_ids, query, tz))

@@ -7,6 +7,7 @@ what looks like the same inbox, because nobody can receive at that address meanw
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -45,3 +46,25 @@ def delete_ids(ids: list[int]) -> None:
     db.session.execute(sa.delete(Message).where(Message.mailbox_id.in_(ids)))
     db.session.execute(sa.delete(MailboxAccount).where(MailboxAccount.mailbox_id.in_(ids)))
     db.session.execute(sa.delete(Mailbox).where(Mailbox.id.in_(ids)))
+
+
+def delete_messages_where(condition: sa.ColumnElement[bool]) -> int:
+    """Delete the messages matching `condition` in one transaction; each mailbox's used
+    bytes go down by what it lost. Returns how many were deleted."""
+    rows = db.session.execute(sa.select(Message.id, Message.mailbox_id, Message.size)
+                              .where(condition)).all()
+    if not rows:
+        return 0
+    freed: dict[int, int] = defaultdict(int)
+    for _, mailbox_id, size in rows:
+        freed[mailbox_id] += size
+    for mailbox_id, size in freed.items():
+        db.session.execute(sa.update(Mailbox).where(Mailbox.id == mailbox_id).values(
+            used_bytes=sa.case((Mailbox.used_bytes > size, Mailbox.used_bytes - size),
+                               else_=0)))
+    ids = [row.id for row in rows]
+    for chunk in range(0, len(ids), 500):
+        db.session.execute(sa.delete(Message).where(Message.id.in_(ids[chunk:chunk + 500]))
+                           .execution_options(synchronize_session=False))
+    db.session.commit()
+    return len(ids)

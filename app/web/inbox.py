@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http import streams
 from app.http.limits import CREATE_LIMIT, HOME_LIMIT
-from app.services import listings, mailboxes
+from app.services import inbox_actions, listings, mailboxes
 from app.services.errors import MailboxNotFound, MayflyError
 from app.web import bp, htmx, visitor
 
@@ -120,6 +120,22 @@ def address_extend(address: str) -> BaseResponse | str:
     if htmx.is_htmx():
         return render_template("inbox/_expiry.html", mailbox=mailbox)
     return redirect(url_for("web.inbox_show", address=mailbox.address), 303)
+
+
+@bp.post("/inbox/<address>/read-all")
+def inbox_read_all(address: str) -> BaseResponse:
+    """Mark every message of the mailbox read."""
+    count = inbox_actions.mark_all_read(address, visitor.principal())
+    flash(f"{count} message{'' if count == 1 else 's'} marked read.")
+    return redirect(url_for("web.inbox_show", address=address), 303)
+
+
+@bp.post("/inbox/<address>/delete-all")
+def inbox_delete_all(address: str) -> BaseResponse:
+    """Delete every message of the mailbox (the address stays)."""
+    count = inbox_actions.delete_all(address, visitor.principal())
+    flash(f"{count} message{'' if count == 1 else 's'} deleted.")
+    return redirect(url_for("web.inbox_show", address=address), 303)
 
 
 @bp.post("/inbox/<address>/unlock")

@@ -162,6 +162,29 @@
     frame.style.height = Math.min(Math.max(Math.ceil(height) + 4, 120), 40000) + "px";
   });
 
+  // Desktop notifications for new mail: off until the reader ticks "Notify me" (kept in this
+  // browser), and only while the tab is not in view; one per address (the tag), not per tab.
+  function notify(who, what) {
+    var list = document.getElementById("inbox-list");
+    if (localStorage.getItem("mayfly-notify") !== "1" || !window.Notification
+        || Notification.permission !== "granted" || document.visibilityState === "visible") return;
+    new Notification("New mail: " + what, { body: who, tag: "mayfly:" + (list ? list.getAttribute("data-address") : "") });
+  }
+
+  function notifyToggle() {
+    var box = document.getElementById("notify-toggle");
+    if (!box || !window.Notification) return;
+    box.closest("label").hidden = false;
+    box.checked = localStorage.getItem("mayfly-notify") === "1" && Notification.permission === "granted";
+    box.addEventListener("change", function () {
+      if (!box.checked) { localStorage.removeItem("mayfly-notify"); return; }
+      Notification.requestPermission().then(function (answer) {
+        box.checked = answer === "granted";
+        if (box.checked) localStorage.setItem("mayfly-notify", "1");
+      });
+    });
+  }
+
   // Forms that destroy something ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -187,12 +210,15 @@
     var announce = document.getElementById("inbox-announce");
     if (announce && rows.length > shownRows) {
       var from = rows[0].querySelector(".from"), subject = rows[0].querySelector(".subject");
+      var who = from ? from.textContent.trim() : "", what = subject ? subject.textContent.trim() : "";
       announce.textContent = (rows.length - shownRows === 1 ? "New mail" : (rows.length - shownRows) + " new messages")
-        + ": " + (from ? from.textContent.trim() : "") + ", " + (subject ? subject.textContent.trim() : "");
+        + ": " + who + ", " + what;
+      notify(who, what);
     }
     shownRows = rows.length;
   });
   localTimes();
+  notifyToggle();
   tickCountdowns();
   setInterval(tickCountdowns, 1000);
   listen();

@@ -137,10 +137,30 @@ def test_html_mail_is_framed_at_its_height_and_fits_a_phone(browser, live_server
         content = browser.execute_script("return document.documentElement.scrollHeight")
         browser.switch_to.default_content()
         # The frame grows to the mail instead of scrolling inside a fixed box.
-        WebDriverWait(browser, 10).until(lambda b: abs(b.execute_script(
+        WebDriverWait(browser, 10).until(lambda b, content=content: abs(b.execute_script(
             "return document.querySelector('iframe.mail-frame').clientHeight") - content) <= 8)
         assert content > 0.7 * height
         assert browser.execute_script(
             "return document.documentElement.scrollWidth - window.innerWidth") <= 0
     assert browser.find_element(By.LINK_TEXT, "Open in a full window").get_attribute(
         "target") == "_blank"
+
+
+def test_notify_me_shows_a_desktop_notification_for_new_mail(browser, live_server, send_mail):
+    address = own_address(browser, live_server)
+    toggle = browser.find_element(By.ID, "notify-toggle")
+    assert toggle.is_displayed() and not toggle.is_selected()  # off until asked
+    browser.execute_script("""
+        window.__notes = [];
+        window.Notification = function (title, options) { window.__notes.push([title, options.tag]); };
+        window.Notification.permission = "granted";
+        window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+        Object.defineProperty(document, "visibilityState", {get: function () { return "hidden"; }});
+    """)
+    toggle.click()
+    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+        "return localStorage.getItem('mayfly-notify')") == "1")
+    send_mail(address, subject="Ping")
+    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return window.__notes.length"))
+    assert browser.execute_script("return window.__notes") == [
+        ["New mail: Ping", f"mayfly:{address}"]]

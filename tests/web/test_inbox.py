@@ -151,3 +151,29 @@ def test_protected_mailbox_looks_empty_until_unlocked(client, send_mail):
 
 def test_no_javascript_fallback_refresh_link(client):
     assert '<a class="refresh" href="/">Refresh</a>' in client.get("/").get_data(as_text=True)
+
+
+def test_mark_all_read_and_delete_all(client, send_mail, app):
+    address = page_address(client.get("/"))
+    for n in range(3):
+        send_mail(address, subject=f"n{n}")
+    send_mail("bystander@mayfly.test", subject="not touched")
+    read = post_form(client, f"/inbox/{address}/read-all", follow_redirects=True)
+    assert "3 messages marked read." in read.get_data(as_text=True)
+    listing = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+    assert [m["seen"] for m in listing] == [True, True, True]
+    gone = post_form(client, f"/inbox/{address}/delete-all", follow_redirects=True)
+    assert "3 messages deleted." in gone.get_data(as_text=True)
+    assert client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"] == []
+    assert client.get(f"/api/v1/mailboxes/{address}").json["used_bytes"] == 0
+    assert len(client.get("/api/v1/mailboxes/bystander@mayfly.test/messages")
+               .json["messages"]) == 1
+
+
+def test_delete_all_of_a_mailbox_one_may_not_read_is_404(client, make_user, api_key_for):
+    make_user("owner@example.org")
+    key = api_key_for("owner@example.org")
+    client.post("/api/v1/mailboxes", json={"local": "private"},
+                headers={"Authorization": f"Bearer {key}"})
+    refused = post_form(client, "/inbox/private@mayfly.test/delete-all")
+    assert refused.status_code == 404
