@@ -79,8 +79,10 @@ def message_show(message_id: int) -> str:
     if view == "source":
         source = messages.raw_source(message).decode("utf-8", "replace")
     codes = messages.codes_of(message)
+    # ?pane=1: the article alone, for the inbox's reading pane on wide screens.
+    template = "message/_article.html" if request.args.get("pane") else "message/show.html"
     return render_template(
-        "message/show.html", message=message, address=opened.address, view=view,
+        template, message=message, address=opened.address, view=view,
         code=codes[0] if codes else None,
         action=primary_link(extract_links(message.text_body, message.html_body)),
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,

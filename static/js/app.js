@@ -185,6 +185,54 @@
     });
   }
 
+  // Wide screens: a message opens in the reading pane beside the list; ↑/↓ (or j/k) move
+  // through the list. Narrow screens, modified clicks and failures open the page as usual.
+  function splitView() {
+    var pane = document.getElementById("reading-pane");
+    if (!pane || !window.fetch) return;
+    var wide = window.matchMedia("(min-width: 1200px)");
+    var selected = null;
+    function mark() {
+      document.querySelectorAll("#inbox-list .message-row").forEach(function (row) {
+        var link = row.querySelector("a");
+        row.classList.toggle("selected", !!link && link.getAttribute("href") === selected);
+      });
+    }
+    function open(link) {
+      selected = link.getAttribute("href");
+      mark();
+      fetch(selected + "?pane=1", { credentials: "same-origin" }).then(function (answer) {
+        if (!answer.ok) throw new Error(String(answer.status));
+        return answer.text();
+      }).then(function (html) {
+        pane.innerHTML = html;  // Mayfly's own escaped fragment; the mail stays in its frame
+        pane.hidden = false;
+        revealCopyButtons();
+        localTimes();
+      }).catch(function () { window.location.href = selected; });
+    }
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest("#inbox-list .message-row a");
+      if (!link || !wide.matches || event.button || event.ctrlKey || event.metaKey
+          || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      open(link);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+      var down = event.key === "ArrowDown" || event.key === "j";
+      if (!down && event.key !== "ArrowUp" && event.key !== "k") return;
+      var links = Array.prototype.slice.call(document.querySelectorAll("#inbox-list .message-row a"));
+      if (!links.length) return;
+      var at = links.findIndex(function (a) { return a.getAttribute("href") === selected; });
+      var next = links[down ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0)];
+      event.preventDefault();
+      next.focus();
+      if (wide.matches) { open(next); } else { selected = next.getAttribute("href"); mark(); }
+    });
+    document.body.addEventListener("htmx:afterSwap", mark);
+  }
+
   // Forms that destroy something ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -202,7 +250,11 @@
   }
   if (target) target.focus();
   // Copy buttons are hidden in the HTML: without this script they could not work.
-  document.querySelectorAll("button.copy[hidden]").forEach(function (b) { b.hidden = false; });
+  function revealCopyButtons() {
+    document.querySelectorAll("button.copy[hidden]").forEach(function (b) { b.hidden = false; });
+  }
+  revealCopyButtons();
+  splitView();
   document.body.addEventListener("htmx:afterSwap", localTimes);
   var shownRows = document.querySelectorAll("#inbox-list .message-row").length;
   document.body.addEventListener("htmx:afterSwap", function () {

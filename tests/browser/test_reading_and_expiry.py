@@ -41,7 +41,8 @@ def test_text_mail_links_the_main_link_and_copy_first(browser, live_server, send
         "Your code is 482913.\nVerify: https://acme.example/verify?t=9&u=1\n"
         "Help: https://acme.example/help\n<script>document.title='owned'</script>")))
     WebDriverWait(browser, 10).until(lambda b: "Verify" in inbox_text(b))
-    browser.find_element(By.CSS_SELECTOR, ".message-row a").click()
+    # The message page itself (a wide window would open it in the reading pane).
+    browser.get(browser.find_element(By.CSS_SELECTOR, ".message-row a").get_attribute("href"))
     links = browser.find_elements(By.CSS_SELECTOR, "pre.mail-text a")
     assert [a.get_attribute("href") for a in links] == [
         "https://acme.example/verify?t=9&u=1", "https://acme.example/help"]
@@ -127,7 +128,8 @@ def test_html_mail_is_framed_at_its_height_and_fits_a_phone(browser, live_server
     wide = '<table width="640" style="width:640px"><tr><td>Wide cell</td></tr></table>'
     send_mail(address, build_eml(to=address, subject="Long", html=wide + rows))
     WebDriverWait(browser, 10).until(lambda b: "Long" in inbox_text(b))
-    browser.find_element(By.CSS_SELECTOR, ".message-row a").click()
+    # The message page itself (a wide window would open it in the reading pane).
+    browser.get(browser.find_element(By.CSS_SELECTOR, ".message-row a").get_attribute("href"))
     for width, height in ((1280, 900), (390, 844)):
         browser.set_window_size(width, height)
         frame = browser.find_element(By.CSS_SELECTOR, "iframe.mail-frame")
@@ -164,3 +166,27 @@ def test_notify_me_shows_a_desktop_notification_for_new_mail(browser, live_serve
     WebDriverWait(browser, 15).until(lambda b: b.execute_script("return window.__notes.length"))
     assert browser.execute_script("return window.__notes") == [
         ["New mail: Ping", f"mayfly:{address}"]]
+
+
+def test_wide_screens_read_beside_the_list_with_the_keyboard(browser, live_server, send_mail):
+    browser.set_window_size(1400, 900)
+    address = own_address(browser, live_server)
+    send_mail(address, subject="Older one", text="First body")
+    send_mail(address, subject="Newer one", text="Second body")
+    WebDriverWait(browser, 10).until(lambda b: "Older one" in inbox_text(b))
+    page = browser.current_url
+
+    def pane() -> str:
+        return browser.execute_script(
+            "const p = document.getElementById('reading-pane'); return p.hidden ? '' : p.textContent")
+
+    browser.find_element(By.XPATH, "//span[@class='subject'][text()='Newer one']").click()
+    WebDriverWait(browser, 10).until(lambda b: "Newer one" in pane())
+    assert browser.current_url == page  # read beside the list, no page change
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
+    WebDriverWait(browser, 10).until(lambda b: "Older one" in pane())
+    selected = browser.find_elements(By.CSS_SELECTOR, ".message-row.selected .subject")
+    assert [s.text for s in selected] == ["Older one"]
+    browser.set_window_size(390, 844)  # a phone opens the message page itself
+    browser.find_element(By.XPATH, "//span[@class='subject'][text()='Newer one']").click()
+    WebDriverWait(browser, 10).until(lambda b: "/m/" in b.current_url)
