@@ -14,6 +14,7 @@ from app.models.base import utcnow
 def register(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = filesize
     app.jinja_env.filters["when"] = when
+    app.jinja_env.filters["number"] = lambda n: f"{n:,}"  # 12,345: thousands separated
     app.jinja_env.filters["linkify"] = linkify
     app.jinja_env.globals["poll_seconds"] = poll_seconds
 

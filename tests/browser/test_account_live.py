@@ -99,3 +99,20 @@ def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screensho
     status, _, body = api(f"{live_server}/api/v1/domains", key)
     assert status == 401
     assert body["error"]["code"] == "unauthorized"
+
+
+def test_quota_bars_and_chart_read_well_on_a_phone(browser, live_server, make_user):
+    make_user("phone@example.org")
+    browser.get(live_server + "/login")
+    browser.find_element(By.ID, "email").send_keys("phone@example.org")
+    browser.find_element(By.ID, "password").send_keys("correct horse battery")
+    click_and_load(browser, "//button[text()='Log in']")
+    browser.set_window_size(390, 844)
+    style = browser.execute_script(
+        "const m = getComputedStyle(document.getElementById('q-requests'));"
+        "const a = getComputedStyle(document.querySelector('.chart-axis span'));"
+        "return [m.appearance, parseFloat(a.fontSize), document.querySelector('.chart-axis').textContent];")
+    assert style[0] == "none"  # drawn by Mayfly's stylesheet, not the browser's default
+    assert style[1] >= 12  # axis labels stay readable when the chart shrinks
+    assert "today" in style[2]
+    assert "0 of 50,000" in browser.page_source  # thousands separated (PLAN_REQUESTS)
