@@ -67,6 +67,18 @@ def users_create(email: str, admin: bool) -> None:
     click.echo(f"created {user.email}{' (admin)' if admin else ''}")
 
 
+@users_group.command("set-password")
+@click.argument("email")
+def users_set_password(email: str) -> None:
+    """Set a user's password (read from standard input); their sessions end."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        users.set_password(_user(email), password)
+    except MayflyError as exc:
+        _fail(exc)
+    click.echo(f"password set for {email}")
+
+
 @users_group.command("plan")
 @click.argument("email")
 @click.option("--requests", type=int, help="API requests per month.")

@@ -29,6 +29,7 @@ from app.config_values import (
     parse_port,
     parse_positive,
     parse_processes,
+    parse_relay_url,
     parse_secret,
     parse_size,
     parse_storage_uri,
@@ -146,6 +147,10 @@ class Settings:
     ratelimit_default: str = setting(
         "RATELIMIT_DEFAULT", "600 per minute", parse_limit,
         "Requests one client IP may make to any route (Flask-Limiter notation).")
+    smtp_relay_url: str = setting(
+        "SMTP_RELAY_URL", "", parse_relay_url,
+        "Where Mayfly sends its own mail (password resets): smtp://[user:password@]host:port, "
+        "smtps://… or smtp+starttls://…; empty: none, and resets are done with the CLI.")
     auth_results: bool = setting(
         "AUTH_RESULTS", "1", parse_flag,
         "1 evaluates SPF, DKIM, DMARC and ARC of each message after it is stored; 0 never.")

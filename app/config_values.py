@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from limits import parse_many
 
@@ -132,6 +133,19 @@ def parse_flag(text: str) -> bool:
 
 
 STORAGE_SCHEMES = ("memory://", "redis://", "rediss://", "redis+unix://", "redis+sentinel://")
+
+
+RELAY_SCHEMES = ("smtp://", "smtps://", "smtp+starttls://")
+
+
+def parse_relay_url(text: str) -> str:
+    """"" (no relay), or smtp://[user:password@]host:port (smtps:// for TLS from the start,
+    smtp+starttls:// to upgrade)."""
+    text = text.strip()
+    if text and not (text.startswith(RELAY_SCHEMES) and urlsplit(text).hostname):
+        raise ValueError("expected smtp://[user:password@]host:port, smtps://… or "
+                         "smtp+starttls://…")
+    return text
 
 
 def parse_storage_uri(text: str) -> str:

@@ -21,6 +21,7 @@ CREATE_LIMIT = "30 per minute"
 # The home page makes a mailbox for a visitor who has none: generous, but not a free-for-all.
 HOME_LIMIT = "120 per minute"
 SIGNUP_LIMIT = "5 per hour"
+RESET_LIMIT = "5 per hour"  # password-reset mails asked for, per IP
 LOGIN_IP_LIMIT = "20 per minute"
 # Password attempts on one account: from one source, and (a looser backstop) from anywhere.
 # Counted before the password is checked, so parallel guesses cannot overrun the limit; a

@@ -70,6 +70,12 @@ def change_password(user: User, current: str, new: str) -> None:
     """Needs the current password; every other session of the user ends."""
     if not check_password_hash(user.password_hash, current):
         raise Unauthorized("The current password is wrong.")
+    set_password(user, new)
+
+
+def set_password(user: User, new: str) -> None:
+    """A new password without the old one (a reset link, the operator's CLI); every session
+    of the user ends."""
     _check_password(new)
     user.password_hash = generate_password_hash(new)
     user.session_secret = new_session_secret()

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter, login_manager
 from app.http.limits import (
     LOGIN_IP_LIMIT,
+    RESET_LIMIT,
     SIGNUP_LIMIT,
     charge_password_attempt,
     forget_password_attempts,
 )
-from app.services import users
+from app.services import password_reset, relay, users
 from app.services.errors import MayflyError
 from app.web import bp, visitor
-from app.web.forms import LoginForm, SignupForm
+from app.web.forms import ForgotForm, LoginForm, ResetForm, SignupForm
 
 login_manager.login_view = "web.login"
 login_manager.login_message = "Log in to see that page."
@@ -63,6 +64,43 @@ def login() -> str | BaseResponse | tuple[str, int]:
         visitor.sign_in(user)
         return redirect(url_for("web.dashboard"), 303)
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(RESET_LIMIT, methods=["POST"])
+def password_forgot() -> str | tuple[str, int]:
+    """Ask for a reset link by mail; the answer never says whether the account exists."""
+    form = ForgotForm()
+    if not relay.configured():
+        return render_template("auth/forgot.html", form=form, relay=False)
+    if form.validate_on_submit():
+        try:
+            password_reset.request_reset(form.email.data or "", lambda token: url_for(
+                "web.password_reset_page", token=token, _external=True))
+        except relay.RelayUnavailable:
+            return render_template("auth/forgot.html", form=form, relay=True, failed=True), 503
+        return render_template("auth/forgot.html", form=form, relay=True, sent=True)
+    return render_template("auth/forgot.html", form=form, relay=True)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def password_reset_page(token: str) -> str | BaseResponse | tuple[str, int]:
+    """Set a new password from a reset link; then sign in."""
+    form = ResetForm()
+    try:
+        password_reset.user_for(token)
+    except MayflyError as exc:
+        return render_template("auth/reset.html", form=None, problem=exc.message), 410
+    if form.validate_on_submit():
+        try:
+            user = password_reset.reset(token, form.new.data or "")
+        except MayflyError as exc:
+            form.new.errors = [exc.message]
+        else:
+            visitor.sign_in(user)
+            flash("Your password was set. You are signed in.")
+            return redirect(url_for("web.dashboard"), 303)
+    return render_template("auth/reset.html", form=form, problem=None), 422 if form.errors else 200
 
 
 @bp.post("/logout")

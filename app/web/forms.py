@@ -29,6 +29,17 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()], render_kw=CURRENT)
 
 
+class ForgotForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)], render_kw=EMAIL)
+
+
+class ResetForm(FlaskForm):
+    new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD)],
+                        render_kw=NEW)
+    confirm = PasswordField("Repeat new password", render_kw=NEW,
+                            validators=[EqualTo("new", "The passwords differ.")])
+
+
 class PasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired()], render_kw=CURRENT)
     new = PasswordField("New password", validators=[DataRequired(), Length(min=MIN_PASSWORD)],

@@ -1,0 +1,67 @@
+"""Resetting a forgotten password with a link sent by mail.
+
+The link carries a token signed with SECRET_KEY (itsdangerous, as Flask's own sessions), good
+for RESET_LINK_LIFETIME, naming the user and a fingerprint of their password hash and session
+secret: setting a password changes both, so a link works once, and any earlier link dies
+with it. Asking never says whether an account exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from datetime import timedelta
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from app.models import User
+from app.services import relay, users
+from app.services.context import settings
+from app.services.errors import InvalidInput
+
+RESET_LINK_LIFETIME = timedelta(hours=1)
+SALT = "mayfly-password-reset"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings().secret_key, salt=SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(f"{user.password_hash}:{user.session_secret}".encode()).hexdigest()[:32]
+
+
+def request_reset(email: str, link_for: Callable[[str], str]) -> None:
+    """Mail a reset link to the account with this email, if there is one. RelayUnavailable
+    when Mayfly has no way to send mail (the caller says to ask the operator)."""
+    if not relay.configured():
+        raise relay.RelayUnavailable("no SMTP_RELAY_URL")
+    user = users.find_by_email(email)
+    if user is None:
+        return  # the same answer either way
+    token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+    minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
+    relay.send(user.email, "Reset your Mayfly password",
+               f"Someone (we hope you) asked to reset the password of {user.email}.\n\n"
+               f"Set a new one here, within {minutes} minutes:\n{link_for(token)}\n\n"
+               "If it was not you, ignore this mail: nothing changes.\n")
+
+
+def user_for(token: str) -> User:
+    """The user a live, unused link names; InvalidInput otherwise."""
+    try:
+        data = _serializer().loads(token, max_age=int(RESET_LINK_LIFETIME.total_seconds()))
+        user = users.get_user(int(data["u"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        user = None
+        data = {}
+    if user is None or not hmac.compare_digest(str(data.get("f", "")), _fingerprint(user)):
+        raise InvalidInput("This reset link has expired or was already used. Ask for a new one.")
+    return user
+
+
+def reset(token: str, new_password: str) -> User:
+    user = user_for(token)
+    users.set_password(user, new_password)
+    return user
