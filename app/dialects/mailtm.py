@@ -2,21 +2,17 @@
 
 Served as api.mail.tm serves it to its clients (npm `@cemalgnlts/mailjs`, PyPI `pymailtm`):
 `GET /domains[/{id}]`, `POST /accounts` (201), `POST /token` → `{"token", "id"}`, `GET /me`,
-`GET`/`DELETE /accounts/{id}` (204), `GET /messages?page=` (30 a page, newest first),
-`GET`/`PATCH` (`{"seen"}`, merge-patch)/`DELETE /messages/{id}` (204),
-`GET /messages/{id}/download`, `GET /messages/{id}/attachment/{attachment id}` and
-`GET /sources/{id}` → `{"id", "downloadUrl", "data"}`. Answers are JSON-LD (`hydra:member`,
-`hydra:totalItems`, `@id`, `@type`) when the client asks for `application/ld+json`, `*/*` or
-nothing, and plain JSON (collections as arrays) for `application/json`. Routes that need no
-account ignore an empty `Authorization: Bearer`. Errors: 401 (bad credentials or token),
-422 (taken address, unknown domain, short password: a ConstraintViolationList), 404 (no such
-thing, or another account's).
+`GET`/`DELETE /accounts/{id}`, `GET /messages?page=` (30 a page, newest first), `GET`/`PATCH`
+(`{"seen"}`)/`DELETE /messages/{id}`, `…/download`, `…/attachment/{id}`, `GET /sources/{id}`.
+Answers are JSON-LD (`hydra:member`, `@id`, …) for `application/ld+json`, `*/*` or no Accept,
+plain JSON (collections as arrays) for `application/json`. Errors: 401 (bad credentials or
+token), 422 (taken address, unknown domain, short password), 404 (nothing, or not yours).
 
-An account is a Mayfly mailbox account, the same kind tempemail makes: protected, living
-OWNED_MAILBOX_TTL, its JWT valid ACCOUNT_TOKEN_TTL, password attempts limited per account
-and client. Choices where mail.tm is silent: ids are Mayfly's (an account's is its
-mailbox's, a message's its public id) as strings; domains are Mayfly's active free domains;
-passwords need 6 characters; `downloadUrl`s are paths relative to this door.
+An account is a Mayfly mailbox account, as tempemail makes: protected, living
+OWNED_MAILBOX_TTL, its JWT valid ACCOUNT_TOKEN_TTL, password attempts limited per account and
+client. Where mail.tm is silent: ids are Mayfly's (an account's is its mailbox's, a message's
+its public id) as strings; domains are the active free ones; passwords need 6 characters;
+`downloadUrl`s are relative to this door; an empty `Authorization: Bearer` is ignored.
 """
 
 from __future__ import annotations
