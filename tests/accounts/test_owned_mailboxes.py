@@ -36,7 +36,7 @@ def test_dashboard_lists_owned_mailboxes_with_unread(signed_in, send_mail):
     send_mail("mine@mayfly.test")
     page = signed_in.get("/account").get_data(as_text=True)
     row = page.split('mine@mayfly.test</a></td>')[1]
-    assert row.split("<td>")[1].startswith("2</td>")
+    assert row.split('<td data-label="Unread">')[1].startswith("2</td>")
     assert page.count('class="mono">') >= 2
 
 
