@@ -50,9 +50,9 @@ def test_never_expiring_mailbox_is_not_purged(app_ctx):
     assert purge.purge_expired() == 0
 
 
-def test_expired_address_can_be_claimed_again(app_ctx):
+def test_expired_address_can_be_claimed_again_after_its_hold(app_ctx):
     mailboxes.create_mailbox("again")
-    expire("again@mayfly.test")
+    expire("again@mayfly.test", ago=timedelta(minutes=11))  # EXPIRED_HOLD is 10 minutes
     created = mailboxes.create_mailbox("again")
     assert created.mailbox.expires_at > utcnow()
 
