@@ -16,29 +16,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from app.mail.text import html_to_text
 
+# The word patterns are lower case, matched against lower-cased lines (see _words).
 STRONG = re.compile(
     r"code|\botp\b|passcode|\bpin\b|\btan\b|one[- ]time|c[oó]digo|codice|\bkod|клю|код|"
-    r"验证码|校验码|コード|ワンタイム|인증번호|clave|einmal",
-    re.IGNORECASE)
+    r"验证码|校验码|コード|ワンタイム|인증번호|clave|einmal")
 WEAK = re.compile(
     r"verif|confirm|security|sign[- ]?in|log[- ]?in|token|bestätig|anmeld|v[eé]rif|"
-    r"weryfik|подтвержд|вход|確認|認証|登录|验证|인증|acesso|acceso|accesso|sicherheit",
-    re.IGNORECASE)
+    r"weryfik|подтвержд|вход|確認|認証|登录|验证|인증|acesso|acceso|accesso|sicherheit")
 # A line about promotions holds discount codes, never one-time codes; a line about orders,
 # invoices or parcels holds references, unless a code word says otherwise.
 # Postal codes and customer numbers are codes of another kind.
 PROMOTION = re.compile(
     r"promo|coupon|cup[oó]n|cupom|gutschein|voucher|discount|sconto|rabatt|réduction|"
     r"descuento|desconto|gift|скидк|优惠|割引|クーポン|postal|\bzip\b|postleitzahl|"
-    r"(codice|c[oó]digo|num[eé]ro) (de )?cliente?|customer (code|number|id)|kunden(nummer|code)",
-    re.IGNORECASE)
+    r"(codice|c[oó]digo|num[eé]ro) (de )?cliente?|customer (code|number|id)|kunden(nummer|code)")
 REFERENCE = re.compile(
     r"order|commande|pedido|bestell|ordine|zamówieni|заказ|订单|注文|invoice|rechnung|"
-    r"factur|fattura|tracking|sendung|n[°º]|\bnr\b|iban|kundennummer", re.IGNORECASE)
+    r"factur|fattura|tracking|sendung|n[°º]|\bnr\b|iban|kundennummer")
 DATES_AND_TIMES = re.compile(
     r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}|\d+[.,]\d+")
 # Digit groups separated by one space or dash, or an upper-case token, at the edges of Latin
@@ -49,6 +48,7 @@ TOKEN = re.compile(
     r"(?![A-Za-z0-9_/@%+]|-[A-Za-z0-9])")
 URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
 YEAR = re.compile(r"^(19|20)\d\d$")
+DIGIT = re.compile(r"\d")
 REACH = 2  # lines after a code word a code may stand on (after a weaker word, one)
 
 
@@ -79,16 +79,28 @@ def extract_codes(text: str, html: str = "", subject: str = "") -> list[Code]:
     return [code for _, code in sorted(found.values(), key=lambda item: item[0])]
 
 
+@lru_cache(maxsize=8192)
+def _words(line: str) -> tuple[bool, bool, bool, bool]:
+    """Whether a line speaks of a promotion, a reference, a code (strongly), a check (weakly).
+    Lines repeat within a mail (text and HTML) and across mails (footers): asked once each."""
+    lowered = line.lower()  # the patterns are lower case: faster than re.IGNORECASE
+    return (PROMOTION.search(lowered) is not None, REFERENCE.search(lowered) is not None,
+            STRONG.search(lowered) is not None, WEAK.search(lowered) is not None)
+
+
 def _candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
     """(value, distance to the announcing word) of the codes line `index` holds."""
     line = lines[index]
-    if PROMOTION.search(line) or (REFERENCE.search(line) and not STRONG.search(line)):
+    if not DIGIT.search(line):
+        return []  # every code holds a digit: most lines of a mail are done here, cheaply
+    promotion, reference, strong_here, _ = _words(line)
+    if promotion or (reference and not strong_here):
         return []
     # A discount code's line announces nothing after it either.
-    announced = [(d, lines[index - d]) for d in range(REACH + 1)
-                 if index - d >= 0 and not PROMOTION.search(lines[index - d])]
-    strong = next((d for d, source in announced if STRONG.search(source)), None)
-    weak = next((d for d, source in announced[:2] if WEAK.search(source)), None)
+    announced = [(d, _words(lines[index - d])) for d in range(REACH + 1)
+                 if index - d >= 0 and not _words(lines[index - d])[0]]
+    strong = next((d for d, words in announced if words[2]), None)
+    weak = next((d for d, words in announced[:2] if words[3]), None)
     if strong is None and weak is None:
         return []
     out = []
@@ -99,7 +111,7 @@ def _candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
         if distance is None or not _plausible(value, match.group(1)):
             continue
         if YEAR.match(value) and not STRONG.search(line[max(0, match.start() - 16):
-                                                         match.start()]):
+                                                         match.start()].lower()):
             continue  # a year, unless right after a code word ("code: 1947")
         out.append((value, distance))
     return out
