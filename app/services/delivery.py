@@ -217,7 +217,7 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
     message_rows: list[dict[str, Any]] = []
     attachment_rows: list[list[dict[str, Any]]] = []
     events: list[tuple[int, int, dict[str, Any]]] = []
-    now = utcnow()
+    now, evaluate = utcnow(), settings().auth_results  # sender checks to come after commit
     for item, parse, group in zip(items, parsed, recipients, strict=True):
         outcome = Outcome()
         outcomes.append(outcome)
@@ -233,7 +233,8 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
                  for c in extract_codes(parse.text, parse.html, parse.subject)]
         for _, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
-            row = {**_message_row(mailbox_id, item, envelope_to, parse, now, codes), "tag": tag}
+            row = {**_message_row(mailbox_id, item, envelope_to, parse, now, codes), "tag": tag,
+                   "auth_pending": evaluate}
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])
@@ -285,7 +286,7 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
         "text_body": parsed.text, "html_body": parsed.html,
         "headers": [list(pair) for pair in parsed.headers], "raw": item.raw,
         "codes": codes, "client_ip": item.client_ip[:45] or None,
-        "helo": item.helo[:255] or None, "auth_pending": settings().auth_results,
+        "helo": item.helo[:255] or None,
     }
 
 

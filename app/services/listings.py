@@ -84,6 +84,11 @@ class MailboxState:
 
 NO_MAILBOX_VERSION = "none"
 
+
+def unread_of(version: str) -> int:
+    """The unread count a version (MailboxState.version) was made from."""
+    return 0 if version == NO_MAILBOX_VERSION else int(version.split("-")[3])
+
 _STATE = (
     sa.select(Mailbox.id, Mailbox.address, Mailbox.local_part, Mailbox.protected,
               Mailbox.owner_id, Mailbox.token_hash, Mailbox.created_at, Mailbox.expires_at,

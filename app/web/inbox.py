@@ -68,7 +68,7 @@ def inbox_list(address: str) -> str | Response:
     if page is None:
         return htmx.no_change()
     return render_template("inbox/_list.html", standalone=True, address=address.strip().lower(),
-                           **_list_context(page, version, _unread(version)))
+                           **_list_context(page, version, listings.unread_of(version)))
 
 
 @bp.post("/address/random")
@@ -155,11 +155,6 @@ def _open(address: str) -> listings.InboxView:
         return listings.open_inbox(address, visitor.principal())
     except MailboxNotFound:
         raise NotFound() from None
-
-
-def _unread(version: str) -> int:
-    # MailboxState.version is "total-newest-read-unread-pending".
-    return 0 if version == listings.NO_MAILBOX_VERSION else int(version.split("-")[3])
 
 
 def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:
