@@ -54,6 +54,7 @@ def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-un
 
 def _authenticate_forever(app, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
     """SPF, DKIM, DMARC and ARC of stored mail, off the SMTP reply path (DNS can be slow)."""
+    auth_results.run_in_background()
     while not stop.wait(AUTHENTICATE_EVERY):
         try:
             with app.app_context():

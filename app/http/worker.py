@@ -1,17 +1,23 @@
 """The gunicorn worker Mayfly runs: gevent, so an open stream, a long wait or a slow client
 costs a greenlet and a socket, never a thread, and cannot starve ordinary requests.
 
-Two changes to gunicorn's gevent worker:
+Changes to gunicorn's gevent worker:
 - On SIGTERM or SIGINT the process's open waits and event streams end at once (their new-mail
   watcher closes), so a stop does not wait for every open browser tab to time out.
 - The answers gunicorn writes itself, before the app sees a request (400 for a malformed
   request, 414 for a request line over 8 KiB, 431 for oversized headers), carry the same
   security headers as every page, and speak the API's JSON error shape under /api.
+- After each request a keep-alive connection yields to the others: a client whose next
+  request is already waiting would otherwise be served again and again while the rest wait
+  (under wrk, 10 % of requests waited over half a second).
+- What the app holds after loading (modules, routes, templates) is frozen out of the garbage
+  collector, so its full collections do not walk it again and again.
 """
 
 from __future__ import annotations
 
 import contextvars
+import gc
 import json
 from typing import Any
 
@@ -30,6 +36,10 @@ class MayflyWorker(GeventWorker):
         util.write_error = write_error  # gunicorn's own error answers, in this process
         super().init_process()
 
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        gc.freeze()
+
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
         gevent.spawn(self._end_waits)  # not in the signal handler: it takes locks
@@ -42,6 +52,12 @@ class MayflyWorker(GeventWorker):
         from app.services import changes
 
         changes.close_all([self.wsgi])
+
+    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
+        try:
+            return super().handle_request(listener_name, req, sock, addr)
+        finally:
+            gevent.sleep(0)
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
         _request_path.set(getattr(req, "path", None))

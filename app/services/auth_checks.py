@@ -58,11 +58,15 @@ def _nameserver(server: str) -> dns.nameserver.Nameserver:
 
 def evaluate(envelope: Envelope, authserv_id: str, timeout: float) -> dict[str, Any]:
     """{"spf", "dkim": [...], "dmarc", "arc", "header"}: each verdict with its domain."""
+    head = _header_block(envelope.raw)
+    names = _header_names(head)
     spf_result = _spf(envelope, timeout)
-    signatures = _dkim(envelope.raw, timeout)
-    arc_result = _arc(envelope.raw, timeout)
+    # Most mail has no ARC set and many no signature: those checks are "none" unparsed.
+    signatures = _dkim(envelope.raw, names.count(b"dkim-signature"), timeout)
+    arc_result = (_arc(envelope.raw, timeout) if any(n.startswith(b"arc-") for n in names)
+                  else ARCAuthenticationResult(result="none"))
     passing = next((s for s in signatures if s.result == "pass"), None)
-    dmarc_result = _dmarc(envelope.raw, spf_result, passing or (signatures or [None])[0])
+    dmarc_result = _dmarc(head, spf_result, passing or (signatures or [None])[0])
     header = AuthenticationResultsHeader(
         authserv_id=authserv_id,
         results=[spf_result, *(signatures or [DKIMAuthenticationResult(result="none")]),
@@ -72,7 +76,7 @@ def evaluate(envelope: Envelope, authserv_id: str, timeout: float) -> dict[str, 
         "dkim": [{"result": s.result, "domain": s.header_d, "selector": s.header_s}
                  for s in signatures],
         "dmarc": {"result": dmarc_result.result,
-                  "domain": dmarc_result.header_from or _from_domain(envelope.raw),
+                  "domain": dmarc_result.header_from or _from_domain(head),
                   "policy": dmarc_result.policy},
         "arc": {"result": arc_result.result},
         "header": str(header),
@@ -101,13 +105,26 @@ def _spf(envelope: Envelope, timeout: float) -> SPFAuthenticationResult:
                                    smtp_helo=envelope.helo)
 
 
-def _dkim(raw: bytes, timeout: float) -> list[DKIMAuthenticationResult]:
+def _dkim(raw: bytes, count: int, timeout: float) -> list[DKIMAuthenticationResult]:
+    return [_one_signature(raw, index, timeout) for index in range(min(count, 10))]
+
+
+def _header_block(raw: bytes) -> bytes:
+    """The header section and the empty line ending it: all DMARC and the counts need."""
+    ends = [(at, len(mark)) for mark in (b"\r\n\r\n", b"\n\n")
+            if (at := raw.find(mark)) >= 0]
+    if not ends:
+        return raw
+    at, length = min(ends)
+    return raw[:at + length]
+
+
+def _header_names(head: bytes) -> list[bytes]:
     try:
-        headers, _ = dkim.rfc822_parse(raw)
+        headers, _ = dkim.rfc822_parse(head)
     except Exception:  # unparseable mail has no signature to check
         return []
-    count = sum(1 for name, _ in headers if name.lower() == b"dkim-signature")
-    return [_one_signature(raw, index, timeout) for index in range(min(count, 10))]
+    return [name.lower() for name, _ in headers]
 
 
 def _one_signature(raw: bytes, index: int, timeout: float) -> DKIMAuthenticationResult:
@@ -138,11 +155,11 @@ def _arc(raw: bytes, timeout: float) -> ARCAuthenticationResult:
     return ARCAuthenticationResult(result=result)
 
 
-def _dmarc(raw: bytes, spf_result: SPFAuthenticationResult,
+def _dmarc(head: bytes, spf_result: SPFAuthenticationResult,
            dkim_result: DKIMAuthenticationResult | None) -> DMARCAuthenticationResult:
     try:
         found: DMARCAuthenticationResult = authheaders.check_dmarc(
-            raw, spf_result=spf_result, dkim_result=dkim_result)
+            head, spf_result=spf_result, dkim_result=dkim_result)
     except dns.exception.DNSException:
         return DMARCAuthenticationResult(result="temperror")
     except Exception:  # a From header authheaders cannot read
@@ -150,10 +167,10 @@ def _dmarc(raw: bytes, spf_result: SPFAuthenticationResult,
     return found
 
 
-def _from_domain(raw: bytes) -> str | None:
+def _from_domain(head: bytes) -> str | None:
     """The From header's domain, named even when DMARC could not be evaluated."""
     try:
-        headers, _ = dkim.rfc822_parse(raw)
+        headers, _ = dkim.rfc822_parse(head)
     except Exception:  # malformed mail: no domain to name
         return None
     values = [v.decode("utf-8", "replace") for n, v in headers if n.lower() == b"from"]

@@ -54,6 +54,10 @@ _RECIPIENT_QUERY = (
 )
 
 
+_ADD_USED = sa.update(MAILBOXES).where(MAILBOXES.c.id == sa.bindparam("_id")).values(
+    used_bytes=MAILBOXES.c.used_bytes + sa.bindparam("size"))
+
+
 @dataclass(frozen=True)
 class RcptCheck:
     verdict: Verdict
@@ -178,9 +182,10 @@ class _Batch:
                 for local, domain in parts.values() if domain in active]
         if not rows:
             return
+        # Rows come back in any order (matched by address): SQLite then takes them all in
+        # one INSERT, where an ordered RETURNING would be one INSERT per row.
         created = db.session.execute(
-            sa.insert(MAILBOXES).returning(MAILBOXES.c.id, MAILBOXES.c.address,
-                                           sort_by_parameter_order=True), rows).all()
+            sa.insert(MAILBOXES).returning(MAILBOXES.c.id, MAILBOXES.c.address), rows).all()
         for mailbox_id, address in created:
             self.mailboxes[address], self.used[mailbox_id] = mailbox_id, 0
             self.owner[mailbox_id] = None
@@ -242,21 +247,19 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             if owner_id is not None:
                 events.append((owner_id, mailbox_id, _event(row, batch, mailbox_id)))
     if message_rows:
-        ids = db.session.execute(sa.insert(MESSAGES).returning(MESSAGES.c.id,
-                                                               sort_by_parameter_order=True),
-                                 message_rows).scalars().all()
-        rows = [{**a, "message_id": mid} for mid, group in zip(ids, attachment_rows, strict=True)
-                for a in group]
+        # Each batch is one multi-row INSERT; row ids are matched back by public id.
+        ids: dict[int, int] = dict(db.session.execute(sa.insert(MESSAGES).returning(
+            MESSAGES.c.public_id, MESSAGES.c.id), message_rows).all())
+        rows = [{**a, "message_id": ids[m["public_id"]]}
+                for m, group in zip(message_rows, attachment_rows, strict=True) for a in group]
         if rows:
-            attachment_ids = db.session.execute(
-                sa.insert(ATTACHMENTS).returning(ATTACHMENTS.c.id, sort_by_parameter_order=True),
-                rows).scalars().all()
+            attachment_ids = db.session.execute(sa.insert(ATTACHMENTS).returning(
+                ATTACHMENTS.c.id), rows).scalars().all()
             db.session.execute(sa.insert(NUMBERS), [
                 {"attachment_id": i, "number": new_public_id()} for i in attachment_ids])
-        for mailbox_id, size in batch.added.items():
-            # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
-            db.session.execute(sa.update(MAILBOXES).where(MAILBOXES.c.id == mailbox_id)
-                               .values(used_bytes=MAILBOXES.c.used_bytes + size))
+        # Counted in SQL so concurrent deliveries to one mailbox do not lose an update.
+        db.session.execute(_ADD_USED, [{"_id": mailbox_id, "size": size}
+                                       for mailbox_id, size in batch.added.items()])
         # Webhook deliveries join the same transaction: a 250 always has its deliveries.
         webhooks.enqueue(events)
         changes.notify_in_transaction(batch.added)

@@ -169,3 +169,19 @@ def test_the_smtp_sidecar_evaluates_in_the_background(tmp_path, dns, key_pair):
         message = Mayfly(launch.base).wait_for_message(address, dkim="pass", timeout=60)
     assert message["authentication"]["dmarc"]["result"] == "pass"
     assert "sel1._domainkey.example.org" in dns.asked
+
+
+def test_an_arc_sealed_message_passes_arc_and_a_broken_seal_fails(app, live_server, send_mail,
+                                                                  key_pair):
+    relayed = (b"Authentication-Results: relay.example.org; spf=pass "
+               b"smtp.mailfrom=alice@example.org\r\n" + signed(key_pair, to="arc@mayfly.test"))
+    seal = dkim.arc_sign(relayed, b"sel1", b"example.org", key_pair[0], b"relay.example.org")
+    send_mail("arc@mayfly.test", b"".join(seal) + relayed)
+    broken = (b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=example.org; s=sel1; b=AAAA\r\n"
+              + build_eml(to="broken@mayfly.test"))
+    send_mail("broken@mayfly.test", broken)
+    assert evaluate(app) == 2
+    assert only_message(live_server, "arc@mayfly.test")["authentication"]["arc"] == {
+        "result": "pass"}
+    assert only_message(live_server, "broken@mayfly.test")["authentication"]["arc"] == {
+        "result": "fail"}
