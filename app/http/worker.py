@@ -54,10 +54,9 @@ class MayflyWorker(GeventWorker):
         changes.close_all([self.wsgi])
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> Any:
-        try:
-            return super().handle_request(listener_name, req, sock, addr)
-        finally:
-            gevent.sleep(0)
+        keep_open = super().handle_request(listener_name, req, sock, addr)
+        gevent.sleep(0)  # let the other connections of this worker go first
+        return keep_open
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: Exception) -> None:
         _request_path.set(getattr(req, "path", None))
