@@ -62,6 +62,7 @@ class ParsedMessage:
     attachments: tuple[Attachment, ...]
     headers: tuple[tuple[str, str], ...]
     defects: tuple[str, ...] = ()
+    text_from_html: bool = False  # no text part: `text` is the HTML part made readable
 
     @property
     def preview(self) -> str:
@@ -98,7 +99,10 @@ def parse(raw: bytes) -> ParsedMessage:
     else:
         _walk(msg, 0, bodies)
     html = "\n".join(bodies.html)
-    text = "\n\n".join(bodies.text) or (html_to_text(html) if html else "")
+    text = "\n\n".join(bodies.text)
+    text_from_html = not text and bool(html)
+    if text_from_html:
+        text = html_to_text(html)
     senders = _addresses(msg, "from")
     return ParsedMessage(
         sender=senders[0] if senders else None,
@@ -112,6 +116,7 @@ def parse(raw: bytes) -> ParsedMessage:
         attachments=tuple(_unique_names(bodies.attachments)),
         headers=headers,
         defects=tuple(bodies.defects),
+        text_from_html=text_from_html,
     )
 
 

@@ -224,8 +224,7 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
     events: list[tuple[int, int, dict[str, Any]]] = []
     now, evaluate = utcnow(), settings().auth_results  # sender checks to come after commit
     for item, parse, group in zip(items, parsed, recipients, strict=True):
-        outcome = Outcome()
-        outcomes.append(outcome)
+        outcomes.append(outcome := Outcome())
         try:
             targets = [(a, tag, batch.mailbox_id(a)) for a, tag in group]
             for address, _, mailbox_id in targets:
@@ -234,8 +233,9 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             outcome.error = exc
             continue
         envelope_to = [addresses.normalize(r) for r in item.rcpt_tos]
-        codes = [{"value": c.value, "context": c.context}  # found once, kept for every read
-                 for c in extract_codes(parse.text, parse.html, parse.subject)]
+        # Found once, kept for every read; HTML already made into the text is not read twice.
+        codes = [{"value": c.value, "context": c.context} for c in extract_codes(
+            parse.text, "" if parse.text_from_html else parse.html, parse.subject)]
         for _, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
             row = {**_message_row(mailbox_id, item, envelope_to, parse, now, codes), "tag": tag,

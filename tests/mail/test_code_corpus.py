@@ -5,6 +5,8 @@ precision at least 0.98, recall at least 0.95."""
 from __future__ import annotations
 
 from app.mail.codes import extract_codes
+from app.mail.mime import parse
+from tests.factories import build_eml
 from tests.mail.code_corpus import HOLDOUT, Mail, load
 
 CORPUS = load() + load(HOLDOUT)
@@ -34,3 +36,14 @@ def test_precision_and_recall_of_the_top_code():
           f"({len(right)}/{len(answered)}), recall {recall:.3f} ({len(right)}/{with_code})")
     assert precision >= 0.98, f"wrong answers (id, got, expected): {wrong}"
     assert recall >= 0.95, f"missed: {missed}; wrong: {wrong}"
+
+
+def test_html_only_mail_gives_the_same_codes_when_its_html_is_read_once():
+    """Delivery passes no HTML when the text was made from it: the codes must not change."""
+    html_only = [mail for mail in CORPUS if mail.kind == "html"]
+    assert html_only
+    for mail in html_only:
+        parsed = parse(build_eml(text=None, html=mail.html, subject=mail.subject))
+        assert parsed.text_from_html
+        assert extract_codes(parsed.text, "", parsed.subject) == extract_codes(
+            parsed.text, parsed.html, parsed.subject), mail.id

@@ -94,6 +94,7 @@ def test_html_only_gets_derived_text():
                                              "<style>p{color:red}</style>"))
     assert parsed.html.startswith("<h1>Welcome</h1>")
     assert parsed.text == "Welcome\n\nYour code is 123456"
+    assert parsed.text_from_html
 
 
 def test_alternative_with_attachments_and_inline_image():
@@ -101,6 +102,7 @@ def test_alternative_with_attachments_and_inline_image():
                     attachments=[("report.pdf", "application/pdf", b"%PDF-1.4")])
     parsed = parse(raw)
     assert parsed.text.strip() == "plain"
+    assert not parsed.text_from_html
     assert "cid:logo" in parsed.html
     assert [(a.filename, a.content_type, a.data) for a in parsed.attachments] == [
         ("report.pdf", "application/pdf", b"%PDF-1.4")]
