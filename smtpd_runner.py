@@ -54,14 +54,14 @@ def _dispatch_forever(app, stop: threading.Event) -> None:  # type: ignore[no-un
 
 def _authenticate_forever(app, stop: threading.Event) -> None:  # type: ignore[no-untyped-def]
     """SPF, DKIM, DMARC and ARC of stored mail, off the SMTP reply path (DNS can be slow)."""
-    auth_results.run_in_background()
     while not stop.wait(AUTHENTICATE_EVERY):
         try:
             with app.app_context():
                 while auth_results.evaluate_pending() and not stop.is_set():
                     pass  # until nothing waits
         except Exception:
-            log.exception("authentication results failed; will try again")
+            if not stop.is_set():  # at a stop, evaluations not yet started are dropped
+                log.exception("authentication results failed; will try again")
 
 
 def _wait_or_kill(worker: subprocess.Popen[bytes]) -> int:
@@ -148,7 +148,8 @@ def main() -> int:
         if any(w.poll() is not None for w in workers):
             log.error("an SMTP worker exited; stopping the others")
             break
-    stop.set()  # the purge and the webhook dispatcher end too
+    stop.set()  # the purge, the sender checks and the webhook dispatcher end too
+    auth_results.stop()
     log.info("stopping: finishing transactions under way")
     for w in workers:
         if w.poll() is None:

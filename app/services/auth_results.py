@@ -10,9 +10,6 @@ also wakes whoever waits on those mailboxes.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, cast
@@ -25,22 +22,20 @@ from app.models.base import utcnow
 from app.services import auth_checks, changes
 from app.services.context import settings
 
-BATCH = 64
-BACKGROUND_NICENESS = 10
+BATCH = 32
 CLAIM_TIMEOUT = timedelta(minutes=5)
 VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy")
 MESSAGES = cast(sa.Table, Message.__table__)
 _STORE_VERDICTS = sa.update(MESSAGES).where(MESSAGES.c.id == sa.bindparam("_id"))
 
 
-def run_in_background() -> None:
-    """Lower this thread's CPU priority (Linux: niceness is per thread): under a burst the
-    SMTP workers answering senders come first, and the verdicts follow a moment later."""
-    with contextlib.suppress(AttributeError, OSError):  # elsewhere: the same priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+_pool = ThreadPoolExecutor(8, thread_name_prefix="mayfly-auth")
 
 
-_pool = ThreadPoolExecutor(8, thread_name_prefix="mayfly-auth", initializer=run_in_background)
+def stop() -> None:
+    """Drop the evaluations not yet started (their claims lapse after CLAIM_TIMEOUT and are
+    taken again), so a stopping sidecar waits for at most the few under way."""
+    _pool.shutdown(wait=False, cancel_futures=True)
 
 
 def evaluate_pending(limit: int = BATCH) -> int:
