@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.models import User
@@ -20,6 +23,7 @@ from app.services import relay, users
 from app.services.context import settings
 from app.services.errors import InvalidInput
 
+log = logging.getLogger(__name__)
 RESET_LINK_LIFETIME = timedelta(hours=1)
 SALT = "mayfly-password-reset"
 
@@ -34,7 +38,11 @@ def _fingerprint(user: User) -> str:
 
 def request_reset(email: str, link_for: Callable[[str], str]) -> None:
     """Mail a reset link to the account with this email, if there is one. RelayUnavailable
-    when Mayfly has no way to send mail (the caller says to ask the operator)."""
+    when Mayfly has no way to send mail (the caller says to ask the operator).
+
+    The mail goes from a background thread: the asker waits no longer, and hears nothing
+    different, when the account exists (a relay's delay or failure would tell). A relay
+    failure is logged for the operator."""
     if not relay.configured():
         raise relay.RelayUnavailable("no SMTP_RELAY_URL")
     user = users.find_by_email(email)
@@ -42,10 +50,19 @@ def request_reset(email: str, link_for: Callable[[str], str]) -> None:
         return  # the same answer either way
     token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
     minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
-    relay.send(user.email, "Reset your Mayfly password",
-               f"Someone (we hope you) asked to reset the password of {user.email}.\n\n"
-               f"Set a new one here, within {minutes} minutes:\n{link_for(token)}\n\n"
-               "If it was not you, ignore this mail: nothing changes.\n")
+    body = (f"Someone (we hope you) asked to reset the password of {user.email}.\n\n"
+            f"Set a new one here, within {minutes} minutes:\n{link_for(token)}\n\n"
+            "If it was not you, ignore this mail: nothing changes.\n")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    threading.Thread(target=_send, args=(app, user.email, body), daemon=True).start()
+
+
+def _send(app: Flask, to: str, body: str) -> None:
+    with app.app_context():
+        try:
+            relay.send(to, "Reset your Mayfly password", body)
+        except relay.RelayUnavailable:
+            log.exception("the password-reset mail to %s could not be sent", to)
 
 
 def user_for(token: str) -> User:

@@ -74,11 +74,8 @@ def password_forgot() -> str | tuple[str, int]:
     if not relay.configured():
         return render_template("auth/forgot.html", form=form, relay=False)
     if form.validate_on_submit():
-        try:
-            password_reset.request_reset(form.email.data or "", lambda token: url_for(
-                "web.password_reset_page", token=token, _external=True))
-        except relay.RelayUnavailable:
-            return render_template("auth/forgot.html", form=form, relay=True, failed=True), 503
+        password_reset.request_reset(form.email.data or "", lambda token: url_for(
+            "web.password_reset_page", token=token, _external=True))
         return render_template("auth/forgot.html", form=form, relay=True, sent=True)
     return render_template("auth/forgot.html", form=form, relay=True)
 

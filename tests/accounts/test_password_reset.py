@@ -25,7 +25,8 @@ def ask(client, email: str):
 
 
 def mailed_link(client, address: str) -> str:
-    (summary,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+    # The mail leaves from a background thread: wait for it to arrive.
+    (summary,) = client.get(f"/api/v1/mailboxes/{address}/messages?wait=30").json["messages"]
     message = client.get(f"/api/v1/messages/{summary['id']}").json
     assert message["subject"] == "Reset your Mayfly password"
     assert message["from"]["address"] == "no-reply@mayfly.test"
