@@ -6,6 +6,8 @@ proof derived from the mailbox's token, so it dies with that mailbox and with th
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import session
 from flask_login import current_user, login_user
 
@@ -45,17 +47,26 @@ def recent() -> list[str]:
 
 
 MAX_GRANTS = 32
-MAX_IMAGE_SENDERS = 100
+# The session is a cookie, and a browser drops a cookie past 4 KB (the visitor would lose
+# their address, grants and sign-in): senders are kept as short digests, at most this many.
+MAX_IMAGE_SENDERS = 40
 
 
 def shows_images_from(sender: str) -> bool:
     """Whether the reader asked to always see remote images in this sender's mail."""
-    return bool(sender) and sender.lower() in session.get("images_from", [])
+    return bool(sender) and _digest(sender) in session.get("images_from", [])
 
 
 def show_images_from(sender: str, show: bool) -> None:
-    kept = [s for s in session.get("images_from", []) if s != sender.lower()]
-    session["images_from"] = ([sender.lower()] if show else []) + kept[:MAX_IMAGE_SENDERS - 1]
+    if not sender:
+        return  # mail without a sender address: the choice can only be per message
+    digest = _digest(sender)
+    kept = [s for s in session.get("images_from", []) if s != digest]
+    session["images_from"] = ([digest] if show else []) + kept[:MAX_IMAGE_SENDERS - 1]
+
+
+def _digest(sender: str) -> str:
+    return hashlib.sha256(sender.lower().encode()).hexdigest()[:12]
 
 
 def _grants() -> list[tuple[int, str]]:

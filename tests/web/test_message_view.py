@@ -181,3 +181,24 @@ def test_detected_code_is_shown_with_a_copy_button(client, send_mail):
     page = client.get(f"/m/{summary['id']}").get_data(as_text=True)
     assert '<output id="detected-code" class="code">482913</output>' in page
     assert 'data-copy-target="detected-code"' in page
+
+
+def test_the_session_cookie_stays_small_with_every_list_full(app):
+    """Browsers drop a cookie past 4 KB: full grants, Recent and image choices still fit."""
+    from secrets import token_hex
+
+    from flask import session
+
+    from app.web import visitor
+
+    with app.test_request_context():
+        for i in range(visitor.MAX_GRANTS + 5):
+            visitor.unlock((10_000_000 + i, token_hex(16)))
+        for i in range(visitor.MAX_RECENT + 5):
+            visitor.remember(f"{token_hex(30)}@mayfly.test", 10_000_000 + i)
+        for i in range(500):
+            visitor.show_images_from(f"{'s' * 200}{i}@newsletters.example", True)
+        assert visitor.shows_images_from(f"{'s' * 200}499@NEWSLETTERS.example")
+        assert not visitor.shows_images_from(f"{'s' * 200}0@newsletters.example")  # oldest
+        cookie = app.session_interface.get_signing_serializer(app).dumps(dict(session))
+    assert len(cookie) < 3500, len(cookie)
