@@ -125,7 +125,7 @@ def address_extend(address: str) -> BaseResponse | str:
 @bp.post("/inbox/<address>/read-all")
 def inbox_read_all(address: str) -> BaseResponse:
     """Mark every message of the mailbox read."""
-    count = inbox_actions.mark_all_read(address, visitor.principal())
+    count = inbox_actions.mark_all_read(address, visitor.principal(), through=_through())
     flash(f"{count} message{'' if count == 1 else 's'} marked read.")
     return redirect(url_for("web.inbox_show", address=address), 303)
 
@@ -133,7 +133,7 @@ def inbox_read_all(address: str) -> BaseResponse:
 @bp.post("/inbox/<address>/delete-all")
 def inbox_delete_all(address: str) -> BaseResponse:
     """Delete every message of the mailbox (the address stays)."""
-    count = inbox_actions.delete_all(address, visitor.principal())
+    count = inbox_actions.delete_all(address, visitor.principal(), through=_through())
     flash(f"{count} message{'' if count == 1 else 's'} deleted.")
     return redirect(url_for("web.inbox_show", address=address), 303)
 
@@ -155,6 +155,11 @@ def _open(address: str) -> listings.InboxView:
         return listings.open_inbox(address, visitor.principal())
     except MailboxNotFound:
         raise NotFound() from None
+
+
+def _through() -> int | None:
+    """The newest message the page showed (its form says); mail newer than it is left."""
+    return request.form.get("through", type=int)
 
 
 def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:

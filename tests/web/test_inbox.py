@@ -177,3 +177,19 @@ def test_delete_all_of_a_mailbox_one_may_not_read_is_404(client, make_user, api_
                 headers={"Authorization": f"Bearer {key}"})
     refused = post_form(client, "/inbox/private@mayfly.test/delete-all")
     assert refused.status_code == 404
+
+
+def test_mark_all_read_and_delete_all_leave_mail_that_came_after_the_page(client, send_mail):
+    address = page_address(client.get("/"))
+    send_mail(address, subject="shown")
+    page = client.get(f"/inbox/{address}").get_data(as_text=True)
+    (through,) = set(re.findall(r'name="through" value="(\d+)"', page))
+    send_mail(address, subject="arrived after the page")
+    read = post_form(client, f"/inbox/{address}/read-all", {"through": through},
+                     follow_redirects=True)
+    assert "1 message marked read." in read.get_data(as_text=True)
+    gone = post_form(client, f"/inbox/{address}/delete-all", {"through": through},
+                     follow_redirects=True)
+    assert "1 message deleted." in gone.get_data(as_text=True)
+    (left,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+    assert (left["subject"], left["seen"]) == ("arrived after the page", False)
