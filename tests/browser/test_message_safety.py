@@ -128,6 +128,10 @@ def test_images_remembered_per_sender_and_hidden_again(browser, live_server, cli
     browser.find_element(By.XPATH, "//a[text()='Show images']")  # offered again
     browser.get(f"{live_server}/m/{first}")
     browser.find_element(By.XPATH, "//button[text()='Stop showing them for this sender']").click()
+    # The choice is stored once the form's answer has drawn the page again: wait for it, or the
+    # next navigation can overtake the POST.
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(
+        By.XPATH, "//button[text()='Always show images from news@shop.example']"))
     hits = len(tracker.hits)
     newsletter("n3@mayfly.test", "three.gif")
     assert "Remote images are blocked" in browser.page_source
