@@ -13,33 +13,52 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Hashable
+from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
 from flask import Response, current_app, request
 
 MAX_BYTES = 32 * 1024 * 1024
+V = TypeVar("V")
 
 
-class ResponseCache:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self._entries: LRUCache[Hashable, bytes] = LRUCache(max_bytes, getsizeof=len)
+class BoundedCache(Generic[V]):
+    """A thread-safe LRU bounded by the summed size of its values."""
+
+    def __init__(self, max_bytes: int, size_of: Callable[[V], int]) -> None:
+        self._entries: LRUCache[Hashable, V] = LRUCache(max_bytes, getsizeof=size_of)
+        self._size_of = size_of
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> V | None:
         with self._lock:
             return self._entries.get(key)
 
-    def put(self, key: Hashable, body: bytes) -> None:
-        if len(body) <= self._entries.maxsize // 16:  # no single answer crowds out the rest
+    def put(self, key: Hashable, value: V) -> None:
+        # No single value crowds out the rest.
+        if self._size_of(value) <= self._entries.maxsize // 16:
             with self._lock:
-                self._entries[key] = body
+                self._entries[key] = value
+
+
+class ResponseCache(BoundedCache[bytes]):
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        super().__init__(max_bytes, len)
+
+
+C = TypeVar("C", bound=BoundedCache[Any])
+
+
+def per_app(name: str, make: Callable[[], C]) -> C:
+    """The app's own cache called `name`: a store's ids mean nothing to another app's."""
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions.setdefault(name, make())
+    return found
 
 
 def _cache() -> ResponseCache:
-    found = current_app.extensions.get("mayfly_response_cache")
-    if found is None:
-        found = current_app.extensions.setdefault("mayfly_response_cache", ResponseCache())
-    return found
+    return per_app("mayfly_response_cache", ResponseCache)
 
 
 def json_answer(key: Hashable, build: Callable[[], Response],

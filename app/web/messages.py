@@ -18,6 +18,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
+from app.http.response_cache import BoundedCache, per_app
 from app.mail.codes import extract_links, primary_link
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
@@ -50,7 +51,23 @@ def body_csp(allow_remote: bool) -> str:
     ])
 
 
+# A stored message's HTML never changes and ids are never reused, so its sanitized form is
+# kept: the page asks whether remote images were blocked, then its frame asks for the body.
+def _cleaned_cache() -> BoundedCache[CleanedHtml]:
+    return BoundedCache(8 * 1024 * 1024, lambda cleaned: len(cleaned.html) + 100)
+
+
 def _sanitized(message: Message, allow_remote: bool) -> CleanedHtml:
+    cache = per_app("mayfly_cleaned_html", _cleaned_cache)
+    key = (message.public_id, allow_remote)
+    cleaned = cache.get(key)
+    if cleaned is None:
+        cleaned = _clean(message, allow_remote)
+        cache.put(key, cleaned)
+    return cleaned
+
+
+def _clean(message: Message, allow_remote: bool) -> CleanedHtml:
     def cid_url(content_id: str) -> str | None:
         part = messages.find_attachment_by_cid(message, content_id)
         if part is None or part.content_type not in INLINE_IMAGE_TYPES:

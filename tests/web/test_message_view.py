@@ -76,6 +76,19 @@ def test_show_images_allows_remote_images(client, hostile):
     assert "img-src 'self' data: https: http:" in response.headers["Content-Security-Policy"]
 
 
+def test_mail_html_is_sanitized_once_for_its_page_and_frame(client, hostile, monkeypatch):
+    from app.web import messages as web_messages
+    calls = []
+    real_clean = web_messages.clean_html
+    monkeypatch.setattr(web_messages, "clean_html",
+                        lambda *a, **kw: calls.append(kw) or real_clean(*a, **kw))
+    for _ in range(2):
+        assert "Remote images are blocked" in client.get(f"/m/{hostile}").get_data(as_text=True)
+        assert "tracker.example" not in client.get(f"/m/{hostile}/body").get_data(as_text=True)
+    assert "tracker.example" in client.get(f"/m/{hostile}/body?images=1").get_data(as_text=True)
+    assert [kw["allow_remote_images"] for kw in calls] == [False, True]
+
+
 def test_inline_part_served_as_image(client, hostile):
     body = client.get(f"/m/{hostile}/body").get_data(as_text=True)
     part_url = re.search(r'<img src="(/m/\d+/parts/[\w-]+)">', body).group(1)
