@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiKey
+from app.web import shown_once
 from tests.api.contract import call
 from tests.web.helpers import csrf_token
 from tests.web.login import log_in
@@ -25,12 +27,18 @@ def test_key_shown_once_and_stored_as_hash(client, make_user, app):
     # Post/Redirect/Get: a reload of the page it lands on never makes a second key.
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/account#shown-once")
+    cookie = client.get_cookie("session").value
     page = client.get("/account").get_data(as_text=True)
     assert "Key CI runner created: copy it now" in page
     import re
 
     secret = re.search(r'<output id="new-key" class="mono key">([^<]+)</output>', page).group(1)
     assert secret.startswith("mf_") and len(secret) > 40
+    # The cookie that carried it to the page holds it only encrypted.
+    with app.test_request_context():
+        carried = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert carried["shown_once"]["kind"] == "key"
+    assert secret not in repr(carried) and secret.split("_", 1)[1][:12] not in cookie
     assert secret not in client.get("/account").get_data(as_text=True)
     with app.app_context():
         key = db.session.execute(sa.select(ApiKey)).scalar_one()
@@ -38,6 +46,18 @@ def test_key_shown_once_and_stored_as_hash(client, make_user, app):
         assert secret.startswith(key.prefix + "_")
         assert secret not in (key.key_hash, key.prefix)
     assert f"{key.prefix}_…" in client.get("/account").get_data(as_text=True)
+
+
+def test_a_key_left_unshown_for_long_is_never_shown(client, make_user, monkeypatch):
+    make_user("dev@example.org")
+    log_in(client, "dev@example.org")
+    client.post("/account/keys", data={"csrf_token": csrf_token(client, "/account"),
+                                       "name": "forgotten"})
+    later = time.time() + shown_once.MAX_AGE_SECONDS + 60
+    monkeypatch.setattr("cryptography.fernet.time.time", lambda: later)
+    page = client.get("/account").get_data(as_text=True)
+    assert 'id="new-key"' not in page and "Copy it now" not in page
+    assert "forgotten" in page  # the key exists; only its secret is not shown
 
 
 def test_key_acts_as_its_user_and_owns_what_it_creates(client, make_user, api_key_for,
