@@ -113,6 +113,7 @@
     function follow() {  // another tab streams this address; its lock comes here if it closes
       window.mayflyLive = "follower";
       liveState("Live", false);
+      newMail();  // what the leader told before this tab listened
       navigator.locks.request(addressLock, function () {
         return new Promise(function (release) { takeSlot(0, release); });
       });
@@ -140,6 +141,9 @@
   function stream(url, tell, pollText, ended) {
     var source = new EventSource(url);
     liveState("Live", false);
+    // The stream tells of mail from its start on; mail that came between drawing the page
+    // and that start is found by one look (204 when there is none).
+    source.addEventListener("open", newMail);
     source.addEventListener("message", function () {
       newMail();
       if (tell) tell();

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+from flask import request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -33,3 +35,21 @@ def test_event_stream_refreshes_the_open_inbox(browser, slow_poll_server, send_m
         lambda b: "Pushed to the page" in inbox_text(b))
     assert time.monotonic() - sent < 10  # far sooner than the 60 s poll
     assert browser.execute_script("return window.__sameDocument") == "yes"
+
+
+def test_mail_between_page_and_stream_start_is_shown(browser, make_app, send_mail):
+    """The stream opens a moment after the page is drawn; mail in that moment still shows."""
+    gate = threading.Event()
+    app = make_app(poll_interval=timedelta(seconds=60))
+
+    @app.before_request
+    def hold_the_stream() -> None:  # the stream starts only after the mail is stored
+        if request.endpoint == "web.inbox_events":
+            gate.wait(30)
+
+    with serve(app) as url:
+        browser.get(url + "/")
+        address = browser.find_element(By.ID, "address").text
+        send_mail(address, subject="Came before the stream")
+        gate.set()
+        WebDriverWait(browser, 15).until(lambda b: "Came before the stream" in inbox_text(b))
