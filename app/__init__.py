@@ -16,7 +16,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app import cli, dialects, extensions
     from app.api import bp as api_bp
     from app.api.errors import render_error as render_api_error
-    from app.http import errors, input_guard, limits, metrics, security_headers, static_files
+    from app.http import (
+        cors,
+        errors,
+        input_guard,
+        limits,
+        metrics,
+        security_headers,
+        static_files,
+    )
     from app.http.json import MayflyJSON
     from app.web import register as register_web
 
@@ -36,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.register(app)
     input_guard.register(app)
     security_headers.register(app)
+    cors.register(app)
     limits.register(app)
     metrics.register(app)
     static_files.register(app)

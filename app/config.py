@@ -26,6 +26,7 @@ from app.config_values import (
     parse_flag,
     parse_limit,
     parse_optional_secret,
+    parse_origins,
     parse_port,
     parse_positive,
     parse_processes,
@@ -169,6 +170,10 @@ class Settings:
     webhook_concurrency: int = setting(
         "WEBHOOK_CONCURRENCY", "8", parse_positive,
         "Webhook deliveries sent at once (at most 2 to any one host).")
+    api_cors_origins: tuple[str, ...] = setting(
+        "API_CORS_ORIGINS", "", parse_origins,
+        "Web origins (comma-separated, or *) whose pages may call the JSON API and the "
+        "dialects from the browser (CORS, no cookies); empty: none.")
     metrics_token: str = setting(
         "METRICS_TOKEN", "", parse_optional_secret,
         "Bearer token a Prometheus scrape of /metrics sends; empty: /metrics answers 404.")

@@ -152,3 +152,17 @@ def parse_storage_uri(text: str) -> str:
     if not text.startswith(STORAGE_SCHEMES):
         raise ValueError("expected memory://, redis://host:port or redis+unix:///path")
     return text
+
+
+def parse_origins(text: str) -> tuple[str, ...]:
+    """'https://app.example, http://localhost:3000' → the two origins; '*' → any; '' → none."""
+    origins = tuple(o.strip().lower().rstrip("/") for o in text.split(",") if o.strip())
+    if origins == ("*",):
+        return origins
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path \
+                or parts.query or parts.fragment or parts.username:
+            raise ValueError(f"{origin!r} is not an origin such as https://app.example "
+                             "(or use * alone)")
+    return origins

@@ -36,19 +36,22 @@ def test_values_parsed(tmp_path: Path):
         "MAIL_DOMAINS": " A.test, b.test ", "PUBLIC_MAILBOX_TTL": "15m",
         "MAX_MESSAGE_SIZE": "512KiB", "SMTP_PORT": "25",
         "DATABASE_URL": "postgresql://u:p@db/mayfly", "RATELIMIT_STORAGE_URI": "redis://r:6379",
+        "API_CORS_ORIGINS": "https://App.example/, http://localhost:3000",
     }, instance_path=tmp_path)
     assert settings.mail_domains == ("a.test", "b.test")
     assert settings.default_domain == "a.test"
     assert settings.public_mailbox_ttl == timedelta(minutes=15)
     assert settings.max_message_size == 512 * 1024
     assert settings.database_url == "postgresql+psycopg://u:p@db/mayfly"
+    assert settings.api_cors_origins == ("https://app.example", "http://localhost:3000")
 
 
 @pytest.mark.parametrize(("name", "value"), [
     ("SMTP_PORT", "seventy"), ("SMTP_PORT", "70000"), ("MAIL_DOMAINS", "not a domain"),
     ("MAIL_DOMAINS", ","), ("PUBLIC_MAILBOX_TTL", "1 fortnight"), ("MAX_MESSAGE_SIZE", "big"),
     ("DATABASE_URL", "mysql://x"), ("RATELIMIT_STORAGE_URI", "memcached://x"),
-    ("SMTP_MAX_RECIPIENTS", "0"),
+    ("SMTP_MAX_RECIPIENTS", "0"), ("API_CORS_ORIGINS", "app.example"),
+    ("API_CORS_ORIGINS", "https://app.example/path"), ("API_CORS_ORIGINS", "*, https://a.example"),
 ])
 def test_bad_value_names_the_variable(tmp_path: Path, name: str, value: str):
     with pytest.raises(ConfigError) as info:

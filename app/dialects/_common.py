@@ -10,7 +10,7 @@ from flask import Blueprint, Response, g
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from app.http import quota_headers
+from app.http import cors, quota_headers
 from app.http.credentials import basic_password, bearer_token
 from app.services import api_keys, domains
 from app.services.access import Principal
@@ -75,6 +75,8 @@ def install_key_auth(bp: Blueprint) -> None:
 
     @bp.before_request
     def _authenticate() -> None:
+        if cors.is_options():
+            return
         key = basic_password() or bearer_token()
         user = api_keys.verify(key) if key else None
         if user is None:

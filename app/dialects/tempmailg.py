@@ -22,7 +22,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import install_errors, iso_time, sql_time
-from app.http import quota_headers
+from app.http import cors, quota_headers
 from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.models import Mailbox, Message
@@ -58,6 +58,8 @@ install_errors(bp, render_error, STATUS)
 
 @bp.before_request
 def _authenticate() -> None:
+    if cors.is_options():
+        return
     key = bearer_token()
     user = api_keys.verify(key) if key else None
     if user is None:
