@@ -144,6 +144,19 @@ def message_raw(message_id: int) -> Response:
     return raw_response(opened.message, "text/plain")
 
 
+@bp.get("/m/<int:message_id>/checks")
+def message_checks(message_id: int) -> Response | tuple[str, int]:
+    """The sender checks' verdicts for the open page to show once they come; 204 until then."""
+    if messages.peek(message_id, visitor.principal()).auth_pending:
+        return "", 204
+    message = messages.open_message(message_id, visitor.principal(), bodies=False,
+                                    attachments=False).message
+    response = Response(render_template("message/_checks.html", message=message),
+                        mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/m/<int:message_id>/images")
 def message_images(message_id: int) -> BaseResponse:
     """Always (show=1) or no longer (show=0) load remote images in mail from this sender."""

@@ -213,6 +213,7 @@
         pane.hidden = false;
         revealCopyButtons();
         localTimes();
+        followChecks();
       }).catch(function () { window.location.href = selected; });
     }
     document.addEventListener("click", function (event) {
@@ -237,6 +238,27 @@
     document.body.addEventListener("htmx:afterSwap", mark);
   }
 
+  // A message whose sender checks are still running asks for their verdicts every 2 s (for
+  // two minutes at most) and shows them in place once they come.
+  function followChecks() {
+    document.querySelectorAll("[data-checks]").forEach(function (node) {
+      var url = node.getAttribute("data-checks"), tries = 0;
+      node.removeAttribute("data-checks");
+      function look() {
+        if (++tries > 60 || !document.contains(node)) return;
+        fetch(url, { credentials: "same-origin" }).then(function (answer) {
+          if (answer.status === 204) { setTimeout(look, 2000); return; }
+          if (!answer.ok) return;  // gone, or no longer ours: leave the line as it is
+          return answer.text().then(function (html) {
+            node.innerHTML = html;  // Mayfly's own escaped fragment
+            node.classList.remove("muted", "small");
+          });
+        }).catch(function () { setTimeout(look, 4000); });
+      }
+      setTimeout(look, 1000);
+    });
+  }
+
   // Forms that destroy something ask first (data-confirm holds the question).
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
@@ -258,6 +280,7 @@
     document.querySelectorAll("button.copy[hidden]").forEach(function (b) { b.hidden = false; });
   }
   revealCopyButtons();
+  followChecks();
   splitView();
   document.body.addEventListener("htmx:afterSwap", localTimes);
   var shownRows = document.querySelectorAll("#inbox-list .message-row").length;

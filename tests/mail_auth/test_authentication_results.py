@@ -132,6 +132,29 @@ def test_the_message_page_shows_the_verdicts(app, client, send_mail, key_pair):
     assert '<li class="verdict pass">DMARC pass · p=reject</li>' in page
 
 
+def test_the_open_page_asks_for_the_verdicts_until_they_come(app, client, send_mail, key_pair):
+    send_mail("page@mayfly.test", signed(key_pair, to="page@mayfly.test"))
+    (summary,) = client.get("/api/v1/mailboxes/page@mayfly.test/messages").json["messages"]
+    url = f"/m/{summary['id']}/checks"
+    assert f'data-checks="{url}"' in client.get(f"/m/{summary['id']}").get_data(as_text=True)
+    assert client.get(url).status_code == 204  # still running
+    evaluate(app)
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
+    assert "DKIM pass · example.org (sel1)" in answer.get_data(as_text=True)
+    assert client.get("/m/999999999/checks").status_code == 404
+
+
+def test_the_verdicts_of_a_protected_message_stay_with_its_readers(app, client, send_mail):
+    created = client.post("/api/v1/mailboxes", json={"protected": True}).json
+    send_mail(created["address"], build_eml(to=created["address"]))
+    evaluate(app)
+    (summary,) = client.get(f"/api/v1/mailboxes/{created['address']}/messages",
+                            headers={"Authorization": f"Bearer {created['token']}"}
+                            ).json["messages"]
+    assert app.test_client().get(f"/m/{summary['id']}/checks").status_code == 404
+
+
 def test_malformed_signatures_and_mime_are_verdicts_not_crashes(app, live_server, send_mail):
     broken = (b"DKIM-Signature: v=1; a=rsa-sha256; d=example.org; s=sel1; b=!!!; bh=?\r\n"
               b"DKIM-Signature: garbage\r\n"
