@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import BadRequest, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
@@ -13,6 +13,7 @@ from app.http import streams
 from app.http.limits import CREATE_LIMIT, HOME_LIMIT
 from app.services import inbox_actions, listings, mailboxes
 from app.services.errors import MailboxNotFound, MayflyError
+from app.services.ids import parse_id
 from app.web import bp, htmx, visitor
 
 
@@ -158,8 +159,15 @@ def _open(address: str) -> listings.InboxView:
 
 
 def _through() -> int | None:
-    """The newest message the page showed (its form says); mail newer than it is left."""
-    return request.form.get("through", type=int)
+    """The newest message the page showed (its form says); mail newer than it is left.
+    Without it, all of the mailbox; anything but a row number is refused, never read as all."""
+    raw = request.form.get("through")
+    if raw is None:
+        return None
+    through = parse_id(raw)
+    if through is None:
+        raise BadRequest("through must be the row number the page gave.")
+    return through
 
 
 def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.web.helpers import csrf_token, page_address, post_form
 
 
@@ -193,3 +195,14 @@ def test_mark_all_read_and_delete_all_leave_mail_that_came_after_the_page(client
     assert "1 message deleted." in gone.get_data(as_text=True)
     (left,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
     assert (left["subject"], left["seen"]) == ("arrived after the page", False)
+
+
+@pytest.mark.parametrize("through", ["abc", "-1", "1e3", str(10**30)])
+def test_a_bad_through_is_400_and_changes_nothing(client, send_mail, through):
+    address = page_address(client.get("/"))
+    send_mail(address, subject="kept")
+    for action in ("read-all", "delete-all"):
+        assert post_form(client, f"/inbox/{address}/{action}",
+                         {"through": through}).status_code == 400
+    (left,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+    assert (left["subject"], left["seen"]) == ("kept", False)
