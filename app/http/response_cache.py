@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from cachetools import LRUCache
-from flask import Response, current_app, request
+from flask import Response, request
+
+from app.http.per_app import per_app
 
 MAX_BYTES = 32 * 1024 * 1024
 V = TypeVar("V")
@@ -44,17 +46,6 @@ class BoundedCache(Generic[V]):
 class ResponseCache(BoundedCache[bytes]):
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         super().__init__(max_bytes, len)
-
-
-C = TypeVar("C", bound=BoundedCache[Any])
-
-
-def per_app(name: str, make: Callable[[], C]) -> C:
-    """The app's own cache called `name`: a store's ids mean nothing to another app's."""
-    found = current_app.extensions.get(name)
-    if found is None:
-        found = current_app.extensions.setdefault(name, make())
-    return found
 
 
 def _cache() -> ResponseCache:

@@ -20,6 +20,7 @@ from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
+from app.http.per_app import per_app
 from app.services import metrics
 
 CREDENTIAL_HEADERS = ("Authorization", "X-MailboxToken")
@@ -68,12 +69,9 @@ class Slots:
 
 def slots() -> Slots:
     """This process's slots (one set per app)."""
-    found = current_app.extensions.get("mayfly_wait_slots")
-    if found is None:
-        config = current_app.config["MAYFLY"]
-        found = current_app.extensions.setdefault(
-            "mayfly_wait_slots", Slots(config.wait_max_concurrent, config.wait_max_per_client))
-    return found
+    config = current_app.config["MAYFLY"]
+    return per_app("mayfly_wait_slots",
+                   lambda: Slots(config.wait_max_concurrent, config.wait_max_per_client))
 
 
 def client_key() -> str:

@@ -18,7 +18,8 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
-from app.http.response_cache import BoundedCache, per_app
+from app.http.per_app import per_app
+from app.http.response_cache import BoundedCache
 from app.mail.codes import extract_links, primary_link
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
