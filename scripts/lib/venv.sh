@@ -19,21 +19,23 @@ apt_install() {
 }
 
 ensure_venv() {
-  # $1: the pip extra to install ("" for runtime only, "dev" for the test tools)
-  local python="${PYTHON:-python3}"
+  # $1: which lock to install: "runtime" (scripts/serve) or "dev" (scripts/test, the test tools too)
+  local python="${PYTHON:-python3}" lock="requirements/${1:-runtime}.txt"
   if [ ! -x .venv/bin/python ]; then
     if ! "$python" -m venv --help >/dev/null 2>&1 || ! "$python" -c "import ensurepip" 2>/dev/null; then
       apt_install python3-venv
     fi
     "$python" -m venv .venv
   fi
-  local spec="."
-  [ -n "${1:-}" ] && spec=".[$1]"
-  # Reinstall only when pyproject.toml changed since the last install.
-  local stamp=".venv/.mayfly-installed-${1:-runtime}"
-  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e "$spec"
-    touch "$stamp"
+  # Reinstall only when the lock or pyproject.toml changed since the last install.
+  local stamp=".venv/.mayfly-installed-${1:-runtime}" digest
+  digest="$(cat "$lock" pyproject.toml | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$digest" ]; then
+    # Every package, its exact version and the hash of its file come from the lock: what
+    # passed yesterday installs the same today. Mayfly itself is built from this folder with
+    # the locked setuptools, no unlocked build environment.
+    .venv/bin/python -m pip install -q --require-hashes --no-deps -r "$lock"
+    .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+    echo "$digest" > "$stamp"
   fi
 }
