@@ -195,16 +195,26 @@ class _Batch:
             raise UnknownDomain()
         return self.mailboxes[address]
 
-    def check_room(self, mailbox_id: int, size: int, address: str) -> None:
-        if not mailbox_policy.has_room(self.used[mailbox_id], size):
-            raise QuotaExceeded(f"{address} has no room for {size} more bytes.")
-        owner_id = self.owner[mailbox_id]
-        if owner_id is not None:
-            user = db.session.get(User, owner_id)
+    def check_room(self, copies: list[tuple[str, int]], size: int) -> None:
+        """Whether every copy of one message fits, counted together: copies to one mailbox
+        (plus-address tags) and to one owner's mailboxes add up, each against the room the
+        mailbox and the owner's plan have left in this transaction."""
+        per_mailbox: dict[int, int] = {}
+        for _, mailbox_id in copies:
+            per_mailbox[mailbox_id] = per_mailbox.get(mailbox_id, 0) + size
+        per_owner: dict[int, int] = {}
+        for mailbox_id, address in {i: a for a, i in copies}.items():
+            if not mailbox_policy.has_room(self.used[mailbox_id], per_mailbox[mailbox_id]):
+                raise QuotaExceeded(f"{address} has no room for {size} more bytes.")
+            owner_id = self.owner[mailbox_id]
+            if owner_id is not None:
+                per_owner[owner_id] = per_owner.get(owner_id, 0) + per_mailbox[mailbox_id]
+        for owner_id, adding in per_owner.items():
             if owner_id not in self.owner_used:
                 self.owner_used[owner_id] = plans.storage_used(owner_id)
-            if user and self.owner_used[owner_id] + size > plans.plan_for(user).storage:
-                raise QuotaExceeded(f"The owner of {address} has used their storage.")
+            user = db.session.get(User, owner_id)
+            if user and self.owner_used[owner_id] + adding > plans.plan_for(user).storage:
+                raise QuotaExceeded("The owner of a recipient mailbox has used their storage.")
 
     def take(self, mailbox_id: int, size: int) -> None:
         self.used[mailbox_id] += size
@@ -227,19 +237,17 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
         outcomes.append(outcome := Outcome())
         try:
             targets = [(a, tag, batch.mailbox_id(a)) for a, tag in group]
-            for address, _, mailbox_id in targets:
-                batch.check_room(mailbox_id, len(item.raw), address)
+            batch.check_room([(a, i) for a, _, i in targets], len(item.raw))
         except (QuotaExceeded, UnknownDomain) as exc:
             outcome.error = exc
             continue
-        envelope_to = [addresses.normalize(r) for r in item.rcpt_tos]
         # Found once, kept for every read; HTML already made into the text is not read twice.
         codes = [{"value": c.value, "context": c.context} for c in extract_codes(
             parse.text, "" if parse.text_from_html else parse.html, parse.subject)]
-        for _, tag, mailbox_id in targets:
+        for address, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
-            row = {**_message_row(mailbox_id, item, envelope_to, parse, now, codes), "tag": tag,
-                   "auth_pending": evaluate}
+            row = {**_message_row(mailbox_id, item, _envelope_of(item, address), parse, now,
+                                  codes), "tag": tag, "auth_pending": evaluate}
             message_rows.append(row)
             attachment_rows.append([_attachment_row(a) for a in parse.attachments])
             outcome.ids.append(row["public_id"])
@@ -264,6 +272,12 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
         webhooks.enqueue(events)
         changes.notify_in_transaction(batch.added)
     return outcomes
+
+
+def _envelope_of(item: Incoming, address: str) -> list[str]:
+    """The envelope recipients a copy keeps: only those delivered to its own mailbox, so one
+    tenant never reads another's address (a Bcc) in its copy."""
+    return [addresses.normalize(r) for r in item.rcpt_tos if _target(r)[0] == address]
 
 
 def _event(row: dict[str, Any], batch: _Batch, mailbox_id: int) -> dict[str, Any]:

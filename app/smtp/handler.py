@@ -39,6 +39,21 @@ def fault_reply(code: int | None) -> str:
     return f"{code} {code // 100}.0.0 Refused by a fault rule on this mailbox"
 
 
+# A mailbox with live fault rules never shares a transaction: its rules refuse, drop or
+# delay the whole DATA, which would fail other tenants' copies too. A sender splits a
+# transaction whose recipient got a 4xx and sends to that recipient separately.
+SEPARATE_TRANSACTION = "452 4.5.3 Send to this recipient in a separate transaction"
+
+
+def _would_share_a_fault(envelope: Envelope, check: delivery.RcptCheck) -> bool:
+    """Whether accepting this recipient would put a mailbox that has fault rules in one
+    transaction with another mailbox."""
+    bases: set[str] = getattr(envelope, "mayfly_bases", set())
+    if not bases or bases == {check.base}:
+        return False
+    return check.faulty or bool(getattr(envelope, "mayfly_faulty", None))
+
+
 CHECK_THREADS = 2
 
 
@@ -85,10 +100,11 @@ class MayflyHandler:
             return RCPT_REPLIES[check.verdict]
         if check.fault is not None:
             return fault_reply(check.fault.code)
+        if _would_share_a_fault(envelope, check):
+            return SEPARATE_TRANSACTION
         if check.faulty:  # the DATA phase asks this transaction's mailboxes' rules again
-            faulty = getattr(envelope, "mayfly_faulty", set())
-            faulty.add(check.base)
-            envelope.mayfly_faulty = faulty  # type: ignore[attr-defined]
+            envelope.mayfly_faulty = {check.base}  # type: ignore[attr-defined]
+        envelope.mayfly_bases = {*getattr(envelope, "mayfly_bases", ()), check.base}  # type: ignore[attr-defined]
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         return "250 OK"
