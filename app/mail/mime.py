@@ -25,6 +25,12 @@ MAX_DEPTH = 40
 MAX_BOUNDARIES = 100
 TOO_DEEP_NOTICE = ("(This message nests too many parts to show here. Its raw source is "
                    "kept whole: download it to read it.)")
+# Reads of the raw source (the MailHog and Mailpit doors) parse it again, so its cost must not
+# be the sender's to choose: past these, the rest stays in the raw source only.
+MAX_PARTS = 500
+MAX_HEADER_LINES = 1_000
+TOO_MANY_PARTS_NOTICE = ("(This message has too many parts to show here. Its raw source is "
+                         "kept whole: download it to read it.)")
 MAX_FILENAME = 120
 _NEWLINES = re.compile(rb"\r\n|\r|\n")
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
@@ -82,20 +88,54 @@ def normalize_newlines(raw: bytes) -> bytes:
     return _NEWLINES.sub(b"\n", raw)
 
 
+@dataclass(frozen=True)
+class Structure:
+    """The stdlib's parse of a message, within bounds: at most MAX_HEADER_LINES header lines,
+    and headers only when it nests too deep or has too many parts."""
+
+    message: StdMessage
+    limits: tuple[str, ...]  # which bound cut the parse short, if any
+
+    @property
+    def bodies_skipped(self) -> bool:
+        return bool({"TooManyBoundaries", "TooManyParts"} & set(self.limits))
+
+
+def parse_structure(raw: bytes) -> Structure:
+    """The one way Mayfly parses raw mail, at delivery and on every read that parses again;
+    its work is bounded by the caps above whatever the sender wrote. Raises what the stdlib
+    parser raises."""
+    normalized = normalize_newlines(raw)
+    limits = []
+    head, separator, body = normalized.partition(b"\n\n")
+    if head.count(b"\n") >= MAX_HEADER_LINES:
+        head = b"\n".join(head.split(b"\n", MAX_HEADER_LINES)[:MAX_HEADER_LINES])
+        normalized = head + separator + body
+        limits.append("TooManyHeaderLines")
+    if normalized.lower().count(b"boundary=") > MAX_BOUNDARIES:
+        limits.append("TooManyBoundaries")
+    elif normalized.count(b"\n--") > 2 * MAX_PARTS:  # every part starts at a "--" line
+        limits.append("TooManyParts")
+    headers_only = bool({"TooManyBoundaries", "TooManyParts"} & set(limits))
+    message = BytesParser(policy=compat32).parsebytes(normalized, headersonly=headers_only)
+    return Structure(message, tuple(limits))
+
+
 def parse(raw: bytes) -> ParsedMessage:
     """Everything the inbox shows of one message."""
-    normalized = normalize_newlines(raw)
-    too_deep = normalized.lower().count(b"boundary=") > MAX_BOUNDARIES
     try:
-        msg = BytesParser(policy=compat32).parsebytes(normalized, headersonly=too_deep)
+        structure = parse_structure(raw)
     except Exception as exc:  # keep the raw bytes, show them as text
         text = clean_text(decode_bytes(raw, "utf-8"))
         return ParsedMessage(None, (), (), "", None, "", text, "", (), (), (repr(exc),))
+    msg = structure.message
     headers = tuple((clean_text(name), decode_value(value)) for name, value in msg.raw_items())
     bodies = _Bodies(defects=[type(d).__name__ for d in msg.defects])
-    if too_deep:
-        bodies.defects.append("TooManyBoundaries")
+    bodies.defects.extend(structure.limits)
+    if "TooManyBoundaries" in structure.limits:
         bodies.text.append(TOO_DEEP_NOTICE)
+    elif "TooManyParts" in structure.limits:
+        bodies.text.append(TOO_MANY_PARTS_NOTICE)
     else:
         _walk(msg, 0, bodies)
     html = "\n".join(bodies.html)

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email import message_from_bytes
 from email.message import Message
-from email.policy import compat32
 
-from app.mail.mime import normalize_newlines
+from app.mail.mime import MAX_PARTS, normalize_newlines, parse_structure
 
 _FOLD = re.compile(r"\r?\n[ \t]+")  # a folded header line continues the value
-MAX_PARTS = 200
 
 
 @dataclass(frozen=True)
@@ -40,7 +37,12 @@ def headers(message: Message) -> dict[str, list[str]]:
 
 
 def parse(raw: bytes) -> Message:
-    return message_from_bytes(normalize_newlines(raw), policy=compat32)
+    """The message's structure, parsed within the same bounds as at delivery (depth, parts,
+    header lines): a read costs what those allow, whatever the sender wrote."""
+    try:
+        return parse_structure(raw).message
+    except Exception:  # nothing parsed: no headers, no parts; the raw source is still served
+        return Message()
 
 
 def body(raw: bytes) -> str:
