@@ -10,7 +10,7 @@ from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
 from app.http import response_cache, streams, waits
 from app.http.limits import CREATE_LIMIT
-from app.services import listings, mailboxes
+from app.services import listings, mail_waits, mailboxes
 from app.services.message_filters import Filters
 
 
@@ -58,14 +58,14 @@ def messages_list(address: str) -> Response:
     limit = inputs.query_int("limit", 50)
     cursor = inputs.query_int("cursor")
     since = inputs.query_int("since")
-    wait = inputs.query_seconds("wait", listings.MAX_WAIT_SECONDS)
+    wait = inputs.query_seconds("wait", mail_waits.MAX_WAIT_SECONDS)
     filters = Filters.from_args(request.args)
     if wait and cursor is None:
-        lease = waits.take("wait")  # a fair share of this process's held calls, or 429
+        lease = waits.take("wait", principal)  # a fair share of this process's held calls, or 429
         try:
-            page = listings.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                              since=since, gone=waits.gone_check(),
-                                              filters=filters)
+            page = mail_waits.wait_for_messages(address, principal, wait=wait, limit=limit,
+                                                since=since, gone=waits.gone_check(),
+                                                filters=filters)
         finally:
             lease.release()
         return _listing(page)

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Response, request, stream_with_context
 
 from app.http import waits
-from app.services import changes, listings, mailboxes
+from app.services import changes, listings, mail_waits, mailboxes
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import parse_id
@@ -36,7 +36,7 @@ def message_stream(address: str, principal: Principal,
     last = _resume_point(mailbox_id) if mailbox_id is not None else None
     if request.method == "HEAD":
         return _event_response([])
-    lease = waits.take("stream")
+    lease = waits.take("stream", principal)
     gone = waits.gone_check()
 
     def events() -> Iterator[str]:
@@ -48,8 +48,10 @@ def message_stream(address: str, principal: Principal,
                 news_came = True
                 while time.monotonic() < deadline and not news.closed and not gone():
                     if news_came:  # look at the store only when mail came for this mailbox
-                        if mailbox_id is None:
-                            mailbox_id = mailboxes.waitable_id(address, principal)
+                        # Access is asked again at every look: a mailbox made private, or
+                        # whose token was replaced, ends the stream instead of feeding it.
+                        mailbox_id = mail_waits.still_waitable(address, principal,
+                                                               mailbox_id)
                         page = listings.EMPTY
                         if mailbox_id is not None:
                             page = listings.page(mailbox_id, limit=50, since=last)

@@ -3,13 +3,14 @@ cap per web process, and a way to notice a client that went away.
 
 Under the gevent worker a held call costs a socket and a greenlet, not a thread, so the cap
 (WAIT_MAX_CONCURRENT) sits below what one process serves at once (WEB_CONNECTIONS) and
-ordinary requests always find room. A client is its credential (Authorization or
-X-MailboxToken header) when it sends one, else its IP; it holds at most WAIT_MAX_PER_CLIENT.
+ordinary requests always find room. A client is who its verified credential says it is (a
+user, or the mailboxes its token opened), else its IP; it holds at most WAIT_MAX_PER_CLIENT,
+and one IP holds at most PER_IP_FACTOR times that, whatever credentials it shows: a header
+nobody checked (a made-up token) names no one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import select
 import socket
 import threading
@@ -22,9 +23,11 @@ from werkzeug.exceptions import TooManyRequests
 
 from app.http.per_app import per_app
 from app.services import metrics
+from app.services.access import Principal
 
-CREDENTIAL_HEADERS = ("Authorization", "X-MailboxToken")
 RETRY_AFTER = 5
+# Several users behind one address (an office, a CI host) share it; a flood from one does not.
+PER_IP_FACTOR = 5
 
 
 class Lease:
@@ -45,26 +48,29 @@ class Lease:
 class Slots:
     def __init__(self, total: int, per_client: int) -> None:
         self.total, self.per_client = total, per_client
+        self.per_ip = per_client * PER_IP_FACTOR
         self._lock = threading.Lock()
         self._held: Counter[str] = Counter()
 
-    def take(self, client: str, kind: str) -> Lease | None:
+    def take(self, client: str, ip: str, kind: str) -> Lease | None:
         with self._lock:
-            if sum(self._held.values()) >= self.total or self._held[client] >= self.per_client:
+            if (self._held["total"] >= self.total or self._held[client] >= self.per_client
+                    or self._held[ip] >= self.per_ip):
                 return None
-            self._held[client] += 1
-        return Lease(self, client, kind)
+            self._held.update(("total", client, ip) if client != ip else ("total", ip))
+        return Lease(self, client if client == ip else f"{client}\n{ip}", kind)
 
-    def _release(self, client: str) -> None:
+    def _release(self, keys: str) -> None:
         with self._lock:
-            self._held[client] -= 1
-            if self._held[client] <= 0:
-                del self._held[client]
+            for key in ("total", *keys.split("\n")):
+                self._held[key] -= 1
+                if self._held[key] <= 0:
+                    del self._held[key]
 
     @property
     def in_use(self) -> int:
         with self._lock:
-            return sum(self._held.values())
+            return self._held["total"]
 
 
 def slots() -> Slots:
@@ -74,18 +80,25 @@ def slots() -> Slots:
                    lambda: Slots(config.wait_max_concurrent, config.wait_max_per_client))
 
 
-def client_key() -> str:
-    for header in CREDENTIAL_HEADERS:
-        value = request.headers.get(header)
-        if value:
-            return "credential:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
+def client_key(principal: Principal) -> str:
+    """Whom a held call counts against: the verified user, else the mailboxes a verified
+    token opened, else the IP."""
+    if principal.user_id is not None:
+        return f"user:{principal.user_id}"
+    opened = sorted(principal.mailbox_ids | {mailbox_id for mailbox_id, _ in principal.grants})
+    if opened:
+        return "mailboxes:" + ",".join(map(str, opened))
+    return _ip_key()
+
+
+def _ip_key() -> str:
     return "ip:" + get_remote_address()
 
 
-def take(kind: str) -> Lease:
+def take(kind: str, principal: Principal) -> Lease:
     """A slot for this request's client (a "wait" or a "stream"), or 429 (Retry-After: a few
     seconds)."""
-    lease = slots().take(client_key(), kind)
+    lease = slots().take(client_key(principal), _ip_key(), kind)
     if lease is None:
         g.retry_after = RETRY_AFTER
         raise TooManyRequests("Too many waits and streams are open for you; close one or "

@@ -8,8 +8,7 @@ or that has expired, looks exactly like one that does not exist.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -20,15 +19,13 @@ from sqlalchemy.orm import selectinload, undefer
 from app.extensions import db
 from app.mail import addresses
 from app.models import Domain, Mailbox, Message
-from app.services import changes, domains, mailbox_policy, mailboxes
+from app.services import domains, mailbox_policy, mailboxes
 from app.services.access import Principal, can_read
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import MAX_PUBLIC_ID
 from app.services.message_filters import EVERYTHING, Filters
 
 MAX_PAGE = 100
-MAX_WAIT_SECONDS = 60
-WAKE_EVERY_SECONDS = 2.0
 
 # What a list shows of each message: plain rows, no ORM objects (lists are the hot path).
 SUMMARY = (Message.public_id, Message.from_name, Message.from_addr, Message.subject,
@@ -165,38 +162,6 @@ def list_messages(address: str, principal: Principal, *, limit: int = 50,
     """A page of the mailbox's summaries (see `page`): two statements."""
     return page(mailboxes.readable_id(address, principal), limit=limit, cursor=cursor,
                 since=since, filters=filters)
-
-
-def wait_for_messages(address: str, principal: Principal, *, wait: float,
-                      gone: Callable[[], bool] = lambda: False, limit: int = 50,
-                      since: int | None = None, filters: Filters = EVERYTHING) -> Page:
-    """Like list_messages, but holds until something newer than `since` arrives, time runs
-    out, the caller is `gone`, or the process stops.
-
-    An address nobody has used yet, that would become a public mailbox, is waited on too.
-    It asks the store, not process memory, so it sees mail from every SMTP process.
-    """
-    deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
-    mailbox_id = mailboxes.waitable_id(address, principal)
-    if mailbox_id is None and since is not None:
-        raise InvalidInput("Unknown cursor.")
-    with changes.watcher().subscribe(mailbox_id) as news:
-        found, news_came = EMPTY, True
-        while True:
-            # Look at the store only when mail came for this mailbox, or, for verdicts
-            # (stored a moment after the mail, unannounced on SQLite), on every wake.
-            if news_came or filters.awaits_verdicts:
-                if mailbox_id is None:
-                    mailbox_id = mailboxes.waitable_id(address, principal)
-                if mailbox_id is not None:
-                    found = page(mailbox_id, limit=limit, since=since, filters=filters)
-                end_read()  # the next look must see what others committed meanwhile
-            remaining = deadline - time.monotonic()
-            if found.items or remaining <= 0 or news.closed or gone():
-                return found
-            # Sleep until mail reaches this mailbox (one watcher per process); wake every
-            # few seconds anyway to notice a caller that went away.
-            news_came = news.wait(min(remaining, WAKE_EVERY_SECONDS))
 
 
 def end_read() -> None:
