@@ -20,6 +20,9 @@ from app.extensions import limiter
 CREATE_LIMIT = "30 per minute"
 # The home page makes a mailbox for a visitor who has none: generous, but not a free-for-all.
 HOME_LIMIT = "120 per minute"
+# The inbox poll: every open tab asks every few seconds, so far above the default; but not
+# unlimited, so pollers cannot take a worker's time from everyone else.
+POLL_LIMIT = "1200 per minute"
 SIGNUP_LIMIT = "5 per hour"
 RESET_LIMIT = "5 per hour"  # password-reset mails asked for, per IP
 LOGIN_IP_LIMIT = "20 per minute"

@@ -29,5 +29,12 @@ class Mailbox(Base):
     # None: never expires. Indexed so the purge finds what expired without a scan.
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     used_bytes: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    # Kept by triggers on messages (migration 0013), whatever writes a message: a mailbox's
+    # state is read from its row, never counted over its mail. change_count moves with
+    # every arrival, deletion, read flag and verdict.
+    message_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    unread_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    pending_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    change_count: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
     domain: Mapped[Domain] = relationship(lazy="joined")

@@ -255,6 +255,11 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
             if owner_id is not None:
                 events.append((owner_id, mailbox_id, _event(row, batch, mailbox_id)))
     if message_rows:
+        # In mailbox order: each row's trigger counts it on its mailbox's row (migration
+        # 0013), so concurrent batches take those row locks in one order and never deadlock.
+        order = sorted(range(len(message_rows)), key=lambda i: message_rows[i]["mailbox_id"])
+        message_rows = [message_rows[i] for i in order]
+        attachment_rows = [attachment_rows[i] for i in order]
         # Each batch is one multi-row INSERT; row ids are matched back by public id.
         ids: dict[int, int] = dict(db.session.execute(sa.insert(MESSAGES).returning(
             MESSAGES.c.public_id, MESSAGES.c.id), message_rows).all())

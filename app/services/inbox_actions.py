@@ -1,9 +1,8 @@
 """What the browser inbox does to all of one mailbox's mail at once: mark it read, delete it.
 
 Whoever may read a mailbox may do both, as with a single message (access.can_read). Both
-apply to the mail the page showed: `through` is the newest message row it knew (the
-mailbox's version carries it), so mail that arrived since is neither hidden as read nor
-deleted unseen.
+apply to the mail the page showed: `through` is the public id of the newest message it
+showed, so mail that arrived since is neither hidden as read nor deleted unseen.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from app.extensions import db
 from app.models import Message
 from app.services import mailboxes, purge
 from app.services.access import Principal
+from app.services.errors import InvalidInput
 
 
 def mark_all_read(address: str, principal: Principal, *, through: int | None) -> int:
@@ -31,6 +31,14 @@ def delete_all(address: str, principal: Principal, *, through: int | None) -> in
 
 
 def _shown(address: str, principal: Principal, through: int | None) -> sa.ColumnElement[bool]:
-    """The mailbox's messages up to row `through` (all of them when None)."""
-    mine = Message.mailbox_id == mailboxes.readable_id(address, principal)
-    return mine if through is None else sa.and_(mine, Message.id <= through)
+    """The mailbox's messages up to message `through` (all of them when None); InvalidInput
+    when that message is no longer there (the list changed since the page was drawn)."""
+    mailbox_id = mailboxes.readable_id(address, principal)
+    mine = Message.mailbox_id == mailbox_id
+    if through is None:
+        return mine
+    row = db.session.execute(sa.select(Message.id).where(
+        mine, Message.public_id == through)).scalar_one_or_none()
+    if row is None:
+        raise InvalidInput("The list changed since this page was drawn; reload it and try again.")
+    return sa.and_(mine, Message.id <= row)

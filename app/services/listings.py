@@ -57,7 +57,7 @@ EMPTY = Page([], None)
 
 @dataclass(frozen=True)
 class MailboxState:
-    """A live, readable mailbox with its counts."""
+    """A live, readable mailbox with its counts (kept on its row at write time)."""
 
     id: int
     address: str
@@ -68,15 +68,14 @@ class MailboxState:
     used_bytes: int
     total: int
     unread: int
-    newest_row: int  # the highest message row id, 0 when empty
-    read_rows: int  # the sum of the row ids of read messages: moves with every read flag
     pending: int  # messages whose authentication verdicts are still being worked out
+    changes: int  # moves with every arrival, deletion, read flag and verdict in this mailbox
 
     @property
     def version(self) -> str:
         """Changes whenever the list would: mail arrives, is deleted, is read or unread,
-        gets its verdicts."""
-        return f"{self.total}-{self.newest_row}-{self.read_rows}-{self.unread}-{self.pending}"
+        gets its verdicts. Per mailbox: it tells nobody about other mailboxes' mail."""
+        return f"{self.changes}-{self.unread}"
 
 
 NO_MAILBOX_VERSION = "none"
@@ -84,34 +83,28 @@ NO_MAILBOX_VERSION = "none"
 
 def unread_of(version: str) -> int:
     """The unread count a version (MailboxState.version) was made from."""
-    return 0 if version == NO_MAILBOX_VERSION else int(version.split("-")[3])
+    return 0 if version == NO_MAILBOX_VERSION else int(version.split("-")[1])
+
 
 _STATE = (
     sa.select(Mailbox.id, Mailbox.address, Mailbox.local_part, Mailbox.protected,
               Mailbox.owner_id, Mailbox.token_hash, Mailbox.created_at, Mailbox.expires_at,
-              Mailbox.used_bytes, sa.func.count(Message.id).label("total"),
-              sa.func.coalesce(sa.func.max(Message.id), 0).label("newest_row"),
-              sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(False), 1), else_=0)),
-                               0).label("unread"),
-              sa.func.coalesce(sa.func.sum(sa.case((Message.seen.is_(True), Message.id),
-                                                   else_=0)), 0).label("read_rows"),
-              sa.func.coalesce(sa.func.sum(sa.case((Message.auth_pending.is_(True), 1),
-                                                   else_=0)), 0).label("pending"))
-    .select_from(sa.outerjoin(Mailbox, Message, Message.mailbox_id == Mailbox.id))
+              Mailbox.used_bytes, Mailbox.message_count, Mailbox.unread_count,
+              Mailbox.pending_count, Mailbox.change_count)
     .where(Mailbox.address == sa.bindparam("address"))
-    .group_by(Mailbox.id)
 )
 
 
 def find_state(address: str, principal: Principal) -> MailboxState | None:
-    """The mailbox with its counts, in one statement; None where it may not be shown."""
+    """The mailbox with its counts, in one statement of one row; None where it may not be
+    shown."""
     row = db.session.connection().execute(
         _STATE, {"address": addresses.normalize(address)}).one_or_none()
     if row is None or not mailbox_policy.is_live(row) or not can_read(principal, row):
         return None
     return MailboxState(row.id, row.address, row.protected, row.owner_id, row.created_at,
-                        row.expires_at, row.used_bytes, row.total, row.unread, row.newest_row,
-                        row.read_rows, row.pending)
+                        row.expires_at, row.used_bytes, row.message_count, row.unread_count,
+                        row.pending_count, row.change_count)
 
 
 def mailbox_state(address: str, principal: Principal) -> MailboxState:

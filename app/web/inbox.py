@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app.extensions import limiter
 from app.http import streams
-from app.http.limits import CREATE_LIMIT, HOME_LIMIT
+from app.http.limits import CREATE_LIMIT, HOME_LIMIT, POLL_LIMIT
 from app.services import inbox_actions, listings, mailboxes
 from app.services.errors import MailboxNotFound, MayflyError
 from app.services.ids import parse_id
@@ -61,7 +61,7 @@ def inbox_show(address: str) -> str | BaseResponse:
 
 
 @bp.get("/inbox/<address>/list")
-@limiter.exempt  # polled every few seconds by every open tab; costs one indexed query
+@limiter.limit(POLL_LIMIT)  # polled every few seconds by every open tab; costs one row
 def inbox_list(address: str) -> str | Response:
     """The message list fragment; 204 when nothing changed since the version the page knows."""
     version, page = listings.inbox_changes(address, visitor.principal(),
@@ -160,13 +160,13 @@ def _open(address: str) -> listings.InboxView:
 
 def _through() -> int | None:
     """The newest message the page showed (its form says); mail newer than it is left.
-    Without it, all of the mailbox; anything but a row number is refused, never read as all."""
+    Without it, all of the mailbox; anything but a message id is refused, never read as all."""
     raw = request.form.get("through")
     if raw is None:
         return None
     through = parse_id(raw)
     if through is None:
-        raise BadRequest("through must be the row number the page gave.")
+        raise BadRequest("through must be the message id the page gave.")
     return through
 
 
