@@ -113,7 +113,8 @@ def test_the_migration_counts_mail_stored_before(tmp_path, settings):
                                    "VALUES (1, 'mayfly.test', 1, 'free', '2026-01-01')"))
         connection.execute(sa.text(
             "INSERT INTO mailboxes (id, address, local_part, domain_id, protected, created_at, "
-            f"used_bytes) VALUES (7, '{ADDRESS}', 'counted', 1, 0, '2026-01-01', 30)"))
+            "used_bytes) VALUES (7, :address, 'counted', 1, 0, '2026-01-01', 30)"),
+            {"address": ADDRESS})
         for number, (seen, pending) in enumerate([(True, False), (False, True), (False, False)]):
             db.session.add(Message(public_id=1000 + number, mailbox_id=7, subject=f"old {number}",
                                    seen=seen, auth_pending=pending, size=10, raw=b"x"))
