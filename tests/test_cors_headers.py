@@ -47,3 +47,45 @@ def test_nothing_is_shared_by_default(client):
     assert "Access-Control-Allow-Origin" not in answer.headers
     assert "Access-Control-Allow-Origin" not in client.get(
         "/api/v1/domains", headers={"Origin": ORIGIN}).headers
+
+
+def _varies_on_origin(answer) -> bool:
+    return "origin" in {v.strip().lower() for h in answer.headers.getlist("Vary")
+                        for v in h.split(",")}
+
+
+@pytest.mark.parametrize("origin", [ORIGIN, "https://evil.example", None])
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/api/v1/domains"), ("GET", "/api/v1/nothing-here"),
+    ("GET", "/compat/mailpit/api/v1/messages"),  # 401: no key
+    ("GET", "/compat/1secmail/api/v1/?action=getDomainList")])
+def test_every_shared_answer_varies_on_origin(shared, method, path, origin):
+    """With one named origin too: whether an answer names it depends on the request's Origin,
+    so a cache between must not hand one origin's copy (or a no-Origin one) to another."""
+    answer = shared.open(path, method=method, headers={"Origin": origin} if origin else {})
+    assert _varies_on_origin(answer), (answer.status_code, answer.headers)
+    # Named for the allowed origin (and, by Flask-CORS's always_send, without an Origin).
+    assert ("Access-Control-Allow-Origin" in answer.headers) == (origin != "https://evil.example")
+
+
+def test_preflights_and_not_modified_answers_vary_on_origin(shared, send_mail):
+    send_mail("cached@mayfly.test", subject="kept")
+    assert _varies_on_origin(shared.options("/api/v1/domains", headers=PREFLIGHT))
+    listing = "/api/v1/mailboxes/cached@mayfly.test/messages"
+    first = shared.get(listing, headers={"Origin": ORIGIN})
+    assert first.status_code == 200 and _varies_on_origin(first)
+    again = shared.get(listing, headers={"Origin": ORIGIN, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and _varies_on_origin(again)
+
+
+def test_vary_names_origin_once_with_several_origins(make_app):
+    client = make_app(api_cors_origins=(ORIGIN, "https://two.example")).test_client()
+    answer = client.get("/api/v1/domains", headers={"Origin": "https://two.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://two.example"
+    named = [v.strip().lower() for h in answer.headers.getlist("Vary") for v in h.split(",")]
+    assert named.count("origin") == 1
+
+
+def test_nothing_varies_on_origin_when_nothing_is_shared(client, shared):
+    assert not _varies_on_origin(client.get("/api/v1/domains", headers={"Origin": ORIGIN}))
+    assert not _varies_on_origin(shared.get("/login", headers={"Origin": ORIGIN}))

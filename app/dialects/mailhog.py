@@ -19,7 +19,8 @@ Data, Helo}`. Choices where MailHog is silent or Mayfly differs:
   level deep find the text, the HTML and the attachments. Parts carry no nested `MIME`.
 - `Raw.Helo` is empty: Mayfly does not keep the HELO name. `limit` defaults to 50, at most
   1,000. Search: `from` matches the sender (header or envelope), `to` the recipients,
-  `containing` subject, addresses and text.
+  `containing` subject, addresses and text, within the native search's limits (1,000
+  characters, 64 words): a query past them is 400.
 - Not served: the event stream, release, Jim (chaos) and outgoing SMTP: 404, in text.
 """
 
@@ -37,6 +38,7 @@ from app.models import Message
 from app.services import messages, owned_mail
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
+from app.services.search import terms as search_terms
 
 bp = Blueprint("mailhog", __name__, url_prefix="/compat/mailhog/api")
 render_error = text_error
@@ -102,7 +104,8 @@ def search_v2() -> Response:
     query = request.args.get("query", "")
     if kind not in KINDS:
         raise InvalidInput("kind is from, to or containing.")
-    return _listing([Term(KINDS[kind], query)] if query else None)
+    # Held to the search language's limits before the mail is looked at.
+    return _listing(search_terms([Term(KINDS[kind], query)]) if query else None)
 
 
 @bp.get("/v1/messages")

@@ -18,7 +18,9 @@ require. Served:
 - `GET /view/{ID|latest}.html` and `.txt`; `GET /api/v1/info`.
 
 Search is Mayfly's language, which Mailpit's maps onto: words, "phrases", `from:`, `to:`,
-`subject:`, `is:read`, `is:unread`, `has:attachment`, `after:`, `before:` (in `tz`), `-not`.
+`subject:`, `is:read`, `is:unread`, `has:attachment`, `after:`, `before:` (in `tz`), `-not`;
+with the native search's limits (1,000 characters, 20 terms, 64 words): a query past them is
+400 before anything is read or deleted.
 Choices where Mailpit is silent or Mayfly differs:
 - IDs are Mayfly's message ids as strings; a PartID is the attachment's Mayfly id.
 - `/view/{ID}.html` is the sanitized HTML (as Mayfly shows it), with a CSP that lets nothing
@@ -41,10 +43,12 @@ from app.dialects._common import install_errors, install_key_auth, key_principal
 from app.http.downloads import attachment_response, raw_response
 from app.mail import raw_view
 from app.mail.sanitize import clean_html
+from app.mail.search_query import Term
 from app.models import Attachment, Message
 from app.services import blobs, messages, owned_mail
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
+from app.services.search import terms as search_terms
 
 bp = Blueprint("mailpit", __name__, url_prefix="/compat/mailpit")
 render_error = text_error
@@ -129,9 +133,16 @@ def _int(name: str, default: int) -> int:
     return value
 
 
+def _terms(query: str | None) -> list[Term] | None:
+    """A search's terms, held to the search language's limits (400 past them) before the
+    mail is looked at; None for no search."""
+    return search_terms(query) if query else None
+
+
 def _listing(query: str | None) -> Response:
+    parsed = _terms(query)
     start, limit = _int("start", 0), _int("limit", 50)
-    found = owned_mail.page(key_principal(), start=start, limit=limit, query=query,
+    found = owned_mail.page(key_principal(), start=start, limit=limit, query=parsed,
                             tz=request.args.get("tz"))
     return jsonify({"total": found.total, "unread": found.unread,
                     "count": len(found.messages), "messages_count": found.matched,
@@ -218,7 +229,7 @@ def messages_mark() -> Response:
     read = body.get("Read", False)
     if not isinstance(read, bool):
         raise InvalidInput("Read is true or false.")
-    owned_mail.mark(key_principal(), read, public_ids=ids, query=search_text,
+    owned_mail.mark(key_principal(), read, public_ids=ids, query=_terms(search_text),
                     tz=request.args.get("tz"))
     return _ok()
 
@@ -237,7 +248,7 @@ def search_delete() -> Response:
     query = request.args.get("query", "").strip()
     if not query:
         raise InvalidInput("query is required.")
-    owned_mail.delete(key_principal(), query=query, tz=request.args.get("tz"))
+    owned_mail.delete(key_principal(), query=_terms(query), tz=request.args.get("tz"))
     return _ok()
 
 

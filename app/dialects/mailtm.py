@@ -10,9 +10,11 @@ token), 422 (taken address, unknown domain, short password), 404 (nothing, or no
 
 An account is a Mayfly mailbox account, as tempemail makes: protected, living
 OWNED_MAILBOX_TTL, its JWT valid ACCOUNT_TOKEN_TTL, password attempts limited per account and
-client. Where mail.tm is silent: ids are Mayfly's (an account's is its mailbox's, a message's
-its public id) as strings; domains are the active free ones; passwords need 6 characters;
-`downloadUrl`s are relative to this door; an empty `Authorization: Bearer` is ignored.
+client (`<a@x>` or ` A@X ` is the account a@x; guesses here and at tempemail count
+together). Where mail.tm is silent: ids are Mayfly's (an account's is its mailbox's, a
+message's its public id) as strings; domains are the active free ones; passwords need 6
+characters; `downloadUrl`s are relative to this door; an empty `Authorization: Bearer` is
+ignored.
 """
 
 from __future__ import annotations
@@ -172,12 +174,15 @@ def account_create() -> Response:
 def token_create() -> Response:
     """A JWT for the account (Bearer for every other call)."""
     address, password = _credentials()
-    charge_password_attempt("mailtm", address)  # before the check: guesses are limited
+    # One account, one count: the address as the lookup reads it, shared with tempemail.
+    address = mailbox_accounts.sign_in_address(address)
+    # Before the check: guesses are limited.
+    charge_password_attempt(mailbox_accounts.GUESS_COUNTER, address)
     try:
         mailbox = mailbox_accounts.authenticate(address, password)
     except (Unauthorized, Forbidden):
         raise Unauthorized("Invalid credentials.") from None
-    forget_password_attempts("mailtm", address)
+    forget_password_attempts(mailbox_accounts.GUESS_COUNTER, address)
     return answer({"token": mailbox_accounts.issue_token(mailbox), "id": str(mailbox.id)})
 
 

@@ -8,7 +8,8 @@ API-DIALECTS.md are silent:
   address) are 400, the seed's "invalid parameters"; passwords need 6 characters.
 - JWTs carry `exp` and live ACCOUNT_TOKEN_TTL (24 hours); `POST /token` gives a new one.
   Password attempts on one account are limited (5 per 15 minutes from one client, 100 an
-  hour from anywhere) and counted before the check: past it, 429 with Retry-After.
+  hour from anywhere) and counted before the check: past it, 429 with Retry-After. `<a@x>`
+  or ` A@X ` is the account a@x; guesses here and at mail.tm's door count together.
 - Accounts live OWNED_MAILBOX_TTL, like other mailboxes that someone signed up for.
 - `to` in a message is the account's address; `summary` is the first 200 characters of text.
 - `/messages/{id}/read` answers `data: {"id", "isRead": true}`; deletions answer `data: null`.
@@ -102,9 +103,12 @@ def account_create() -> Response:
 def token_create() -> Response:
     """Log in: a new JWT for the account."""
     email, password = _credentials()
-    charge_password_attempt("tempemail", email)  # before the check: guesses are limited
+    # One account, one count: the address as the lookup reads it, shared with mail.tm.
+    email = mailbox_accounts.sign_in_address(email)
+    # Before the check: guesses are limited.
+    charge_password_attempt(mailbox_accounts.GUESS_COUNTER, email)
     mailbox = mailbox_accounts.authenticate(email, password)
-    forget_password_attempts("tempemail", email)
+    forget_password_attempts(mailbox_accounts.GUESS_COUNTER, email)
     return envelope({"id": str(mailbox.id), "email": mailbox.address,
                      "token": mailbox_accounts.issue_token(mailbox)})
 

@@ -24,8 +24,15 @@ class InvalidAddress(ValueError):
 
 
 def normalize(address: str) -> str:
-    """Lower-case, trimmed, without angle brackets."""
-    return address.strip().strip("<>").strip().lower()
+    """Lower-case, without the white space and angle brackets around it, however they are
+    mixed or repeated (`<a@x>`, `<<a@x>>`, ` < A@X > ` are all `a@x`); normalizing twice
+    changes nothing. What every lookup by address and every count by address keys on."""
+    start, end = 0, len(address)
+    while start < end and (address[start] in "<>" or address[start].isspace()):
+        start += 1
+    while end > start and (address[end - 1] in "<>" or address[end - 1].isspace()):
+        end -= 1
+    return address[start:end].lower()
 
 
 def split(address: str) -> tuple[str, str]:

@@ -8,6 +8,13 @@ Mailpit's and Gmail's.
     after:2026-12-01  before:2026-12-31   (dates, in the caller's time zone)
     -word  -from:noreply    anything above, negated
 
+Limits, the same for every door that searches (the native API, the browser, Mailpit, MailHog):
+a query of at most MAX_QUERY characters, MAX_TERMS terms and MAX_WORDS words in all. `parse`
+refuses an over-long text before it splits anything, and `check` (which `parse` ends with)
+refuses terms a door built itself; app.services.search calls one or the other for every
+search, so no door reaches the full-text index with more (whose parse time grows faster than
+the query: 100,000 words took FTS5 18.8 s).
+
 Pure: no database here; app.services.search turns the terms into a query.
 """
 
@@ -15,12 +22,17 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 FIELDS = ("from", "to", "subject", "is", "has", "tag", "after", "before")
 FLAGS = {"is": ("read", "unread", "seen", "unseen"), "has": ("attachment", "attachments")}
+MAX_QUERY = 1000  # characters of the query text (of all term values, for built terms)
 MAX_TERMS = 20
+MAX_WORDS = 64  # words for the full-text index, in all terms together
+# A word as the full-text index counts one (app.services.search_index).
+_WORD = re.compile(r"[^\W_]+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -40,15 +52,27 @@ class Term:
 
 
 def parse(query: str) -> list[Term]:
-    """The terms of a query; QueryError for what cannot mean anything."""
+    """The terms of a query; QueryError for what cannot mean anything or is over a limit
+    (the length before anything is split, then `check`)."""
+    if len(query) > MAX_QUERY:
+        raise QueryError(f"A query has at most {MAX_QUERY} characters.")
     try:
         words = shlex.split(query.replace("'", "\\'"), posix=True)
     except ValueError:
         raise QueryError("A quote is not closed.") from None
-    terms = [_term(word) for word in words if word.strip("-! ")]
+    return check([_term(word) for word in words if word.strip("-! ")])
+
+
+def check(terms: Sequence[Term]) -> list[Term]:
+    """The terms, when within every limit a query has (also for terms a door built without
+    `parse`); QueryError otherwise."""
     if len(terms) > MAX_TERMS:
         raise QueryError(f"A query has at most {MAX_TERMS} terms.")
-    return terms
+    if sum(len(t.value) for t in terms) > MAX_QUERY:
+        raise QueryError(f"A query has at most {MAX_QUERY} characters.")
+    if sum(len(_WORD.findall(t.value)) for t in terms) > MAX_WORDS:
+        raise QueryError(f"A query has at most {MAX_WORDS} words.")
+    return list(terms)
 
 
 def _term(word: str) -> Term:

@@ -37,6 +37,16 @@ MAX_PASSWORD = 1024
 ALGORITHM = "HS256"
 # Checked when the address is unknown, so an unknown account costs what a wrong password does.
 _DUMMY_HASH = generate_password_hash("mayfly-timing-equalizer")
+# The doors count password guesses on an account under this name, whichever door they come
+# through (mail.tm and tempemail open the same accounts), keyed by `sign_in_address`.
+GUESS_COUNTER = "mailbox-account"
+
+
+def sign_in_address(email: str) -> str:
+    """The account a sign-in names, exactly as `authenticate` looks it up: what a door counts
+    password guesses against, so `a@x`, `<a@x>`, `<<a@x>>` and ` A@X ` are one account to the
+    limit as they are to the lookup."""
+    return addresses.normalize(email)
 
 
 def register(email: str, password: str, *, min_password: int = MIN_PASSWORD) -> Mailbox:
@@ -65,7 +75,7 @@ def register(email: str, password: str, *, min_password: int = MIN_PASSWORD) -> 
 def _account_row(address: str) -> tuple[Mailbox, MailboxAccount] | None:
     row = db.session.execute(
         sa.select(Mailbox, MailboxAccount).join(MailboxAccount)
-        .where(Mailbox.address == addresses.normalize(address))).one_or_none()
+        .where(Mailbox.address == sign_in_address(address))).one_or_none()
     return None if row is None else (row[0], row[1])
 
 

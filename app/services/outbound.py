@@ -6,7 +6,11 @@ the host name kept for TLS and the Host header), so a name that re-resolves to a
 address in between gets nothing. Redirects are never followed. Each request has one total
 deadline, connect to last byte, however slowly the receiver trickles. Loopback and private
 addresses are allowed only when the operator sets WEBHOOKS_ALLOW_PRIVATE=1; link-local
-(cloud metadata), multicast, reserved and unspecified addresses never are.
+(cloud metadata), multicast, reserved and unspecified addresses never are, nor the special
+ranges in NEVER that Python's `is_global` lets through or that lead somewhere else (6to4
+relays, Teredo, NAT64, site-local, shared and benchmarking space, documentation). An IPv6
+address that carries an IPv4 one (mapped ::ffff:a.b.c.d, 6to4 2002:a.b.c.d::/48) is judged
+by the IPv4 address it carries.
 
 What the user sees of a failure is generic ("could not connect"), never an internal detail.
 """
@@ -63,22 +67,61 @@ def parse(url: str, allow_private: bool) -> Destination:
     return Destination(parts.scheme, parts.hostname, port, target)
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Never a destination, whatever the operator allows.
+NEVER = tuple(ipaddress.ip_network(network) for network in (
+    "0.0.0.0/8",  # "this network"
+    "100.64.0.0/10",  # shared address space (carrier-grade NAT): someone's inside
+    "192.0.0.0/24",  # IETF protocol assignments: DS-Lite's 192.0.0.8 and the like
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # documentation
+    "192.88.99.0/24",  # 6to4 relay anycast
+    "198.18.0.0/15",  # benchmarking
+    "240.0.0.0/4", "255.255.255.255/32",  # reserved, broadcast
+    "64:ff9b::/96", "64:ff9b:1::/48",  # NAT64: an IPv4 address, possibly an internal one
+    "100::/64",  # discard-only
+    "2001::/32",  # Teredo: a tunnel to an IPv4 address
+    "2001:2::/48",  # benchmarking
+    "2001:10::/28", "2001:20::/28",  # ORCHID
+    "2001:db8::/32", "3fff::/20",  # documentation
+    "5f00::/16",  # SRv6 segment identifiers
+    "fec0::/10",  # site-local (deprecated, still routed inside some networks)
+))
+
+
+def carried(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address stands for (mapped ::ffff:a.b.c.d, 6to4
+    2002:a.b.c.d::/48), else the address itself."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped if ip.ipv4_mapped is not None else ip.sixtofour
+        if inner is not None:
+            return inner
+    return ip
+
+
 def allowed_address(address: str, allow_private: bool) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_link_local or ip.is_multicast or ip.is_unspecified or ip.is_reserved:
+    """Whether Mayfly may connect to this IP address: a public unicast one (the IPv4 address
+    it carries, for an IPv6 one that carries one), or a private or loopback one when the
+    operator allows those; never one in NEVER, link-local, multicast, reserved, unspecified."""
+    ip = carried(ipaddress.ip_address(address))
+    if (any(ip in network for network in NEVER) or ip.is_link_local or ip.is_multicast
+            or ip.is_unspecified or ip.is_reserved):
         return False
     return ip.is_global or (allow_private and (ip.is_private or ip.is_loopback))
+
+
+def lookup(host: str, port: int) -> list[str]:
+    """Every address a host name has, in the resolver's order, without repeats; OSError or
+    UnicodeError when it has none. The one place Mayfly asks the resolver (tests answer here)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def resolve(destination: Destination, allow_private: bool) -> str:
     """The address to connect to: every address the name has must be allowed."""
     try:
-        infos = socket.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
+        addresses = lookup(destination.host, destination.port)
     except (OSError, UnicodeError):
         raise Refused("That host name does not resolve.") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses or not all(allowed_address(a, allow_private) for a in addresses):
         raise Refused("That host is not a public internet address.")
     return addresses[0]

@@ -1,5 +1,9 @@
 """Search terms (app.mail.search_query) as conditions on stored messages: words through the
-full-text index (app.services.search_index), flags and dates on the message's columns."""
+full-text index (app.services.search_index), flags and dates on the message's columns.
+
+Every search of every door comes through `terms`, which holds a query to the language's limits
+(length, terms, words) before anything touches the store: `find` and `condition` call it first,
+whether they are given a text or terms a door built."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.mail.search_query import QueryError, Term, parse
+from app.mail.search_query import QueryError, Term, check, parse
 from app.models import Mailbox, Message
 from app.models.base import utcnow
 from app.services import mailboxes, search_index
@@ -22,21 +26,22 @@ from app.services.ids import MAX_PUBLIC_ID
 from app.services.listings import MAX_PAGE, SUMMARY
 
 
-def terms(query: str) -> list[Term]:
-    """The query's terms; InvalidInput (with the reason) for a query that means nothing."""
+def terms(query: str | Sequence[Term]) -> list[Term]:
+    """The terms of a query text (or terms a door built), within the language's limits;
+    InvalidInput (with the reason) for a query that means nothing or is over a limit."""
     try:
-        return parse(query)
+        return parse(query) if isinstance(query, str) else check(query)
     except QueryError as exc:
         raise InvalidInput(str(exc)) from None
 
 
-def condition(query: str | list[Term], tz: str | None = None,
+def condition(query: str | Sequence[Term], tz: str | None = None,
               mailbox_ids: list[int] | None = None, *,
               driven: bool = False) -> sa.ColumnElement[bool]:
     """Messages matching every term (of a query text, or given); all of them for none.
     `mailbox_ids`: the search covers only these (the caller still scopes by them);
     `driven`: a search_index.Driver already matches the positive words."""
-    parsed = terms(query) if isinstance(query, str) else query
+    parsed = terms(query)
     zone = _zone(tz)
     # Words: one lookup in the full-text index.
     indexed = search_index.condition(parsed, mailbox_ids, driven=driven)
@@ -66,9 +71,6 @@ def _one(term: Term, zone: ZoneInfo) -> sa.ColumnElement[bool]:
     return sa.not_(clause) if term.negated else clause
 
 
-MAX_QUERY = 1000
-
-
 @dataclass(frozen=True)
 class Found:
     """A page of search results: summaries with their mailbox's address, newest first."""
@@ -82,10 +84,9 @@ def find(principal: Principal, query: str, *, mailbox: str | None = None, limit:
     """Messages matching `query` in one readable mailbox, or without one in every mailbox the
     caller may read (their user's live mailboxes, those their credential opened; all live
     ones for an admin). Nobody in particular must name a mailbox (Unauthorized otherwise)."""
+    parsed = terms(query)  # first: a query over the limits costs nothing more
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
-    if len(query) > MAX_QUERY:
-        raise InvalidInput(f"A query has at most {MAX_QUERY} characters.")
     ids: list[int] | None
     if mailbox is not None:
         ids = [mailboxes.readable_id(mailbox, principal)]
@@ -95,7 +96,6 @@ def find(principal: Principal, query: str, *, mailbox: str | None = None, limit:
         ids = None if principal.is_admin else list(db.session.execute(
             _readable(principal)).scalars())
     scope = Message.mailbox_id.in_(ids if ids is not None else _readable(principal))
-    parsed = terms(query)
     driver = search_index.driver(parsed, ids)
     statement = sa.select(*SUMMARY, Mailbox.address)
     newest: sa.ColumnElement[int] = Message.__table__.c.id
