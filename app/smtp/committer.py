@@ -19,6 +19,10 @@ from app.services.delivery import Incoming, Outcome
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64
+# What one transaction may write, counted as the copies it stores: a batch closes once it
+# holds this much, so no commit holds the store's write lock for long (one message alone may
+# exceed it, up to what SMTP_MAX_TRANSACTION_BYTES lets it store).
+MAX_BATCH_BYTES = 16 * 1024 * 1024
 _Job = tuple[Incoming, asyncio.Future[Outcome], asyncio.AbstractEventLoop]
 
 
@@ -37,6 +41,11 @@ class GroupCommitter:
         self._jobs.put((item, future, loop))
         return await future
 
+    @property
+    def queued(self) -> int:
+        """Messages waiting for the writer (metrics, tests)."""
+        return self._jobs.qsize()
+
     def close(self) -> None:
         """Finish what is queued, then stop the writer thread."""
         self._jobs.put(None)
@@ -47,8 +56,8 @@ class GroupCommitter:
             job = self._jobs.get()
             if job is None:
                 return
-            batch = [job]
-            while len(batch) < self._max_batch:
+            batch, size = [job], stored_bytes(job[0])
+            while len(batch) < self._max_batch and size < MAX_BATCH_BYTES:
                 try:
                     more = self._jobs.get_nowait()
                 except queue.Empty:
@@ -57,6 +66,7 @@ class GroupCommitter:
                     self._jobs.put(None)  # stop after this batch
                     break
                 batch.append(more)
+                size += stored_bytes(more[0])
             for (_, future, loop), outcome in zip(batch, self._store(batch), strict=True):
                 loop.call_soon_threadsafe(_resolve, future, outcome)
 
@@ -67,6 +77,11 @@ class GroupCommitter:
         except Exception as exc:  # the store failed: every session in the batch answers 451
             log.exception("storing a batch of %d failed", len(batch))
             return [Outcome(error=exc) for _ in batch]
+
+
+def stored_bytes(item: Incoming) -> int:
+    """What storing a message writes, about: its size once per recipient mailbox."""
+    return len(item.raw) * len(set(item.rcpt_tos))
 
 
 def _resolve(future: asyncio.Future[Outcome], outcome: Outcome) -> None:

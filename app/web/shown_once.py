@@ -10,6 +10,7 @@ not give the secret away.
 from __future__ import annotations
 
 import base64
+import time
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -21,8 +22,15 @@ KEY = "shown_once"
 MAX_AGE_SECONDS = 15 * 60
 
 
+def now() -> int:
+    """Seconds since the epoch, as stash and take read them: Mayfly's own clock seam, so a
+    test moves this clock rather than the cryptography library's internals."""
+    return int(time.time())
+
+
 def stash(kind: str, value: str) -> None:
-    session[KEY] = {"kind": kind, "sealed": _fernet().encrypt(value.encode()).decode()}
+    sealed = _fernet().encrypt_at_time(value.encode(), now())
+    session[KEY] = {"kind": kind, "sealed": sealed.decode()}
 
 
 def take() -> dict[str, str]:
@@ -31,7 +39,7 @@ def take() -> dict[str, str]:
     if not isinstance(found, dict) or "sealed" not in found:
         return {}
     try:
-        value = _fernet().decrypt(found["sealed"], ttl=MAX_AGE_SECONDS).decode()
+        value = _fernet().decrypt_at_time(found["sealed"], MAX_AGE_SECONDS, now()).decode()
     except InvalidToken:  # too old, or sealed under a SECRET_KEY since changed
         return {}
     return {"kind": found["kind"], "value": value}

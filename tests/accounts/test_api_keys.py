@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -48,16 +47,27 @@ def test_key_shown_once_and_stored_as_hash(client, make_user, app):
     assert f"{key.prefix}_…" in client.get("/account").get_data(as_text=True)
 
 
-def test_a_key_left_unshown_for_long_is_never_shown(client, make_user, monkeypatch):
+def _key_page_after(client, make_user, monkeypatch, seconds: int) -> str:
+    """The account page, read `seconds` after the key was created (on shown_once's clock)."""
     make_user("dev@example.org")
     log_in(client, "dev@example.org")
+    created_at = shown_once.now()
+    monkeypatch.setattr(shown_once, "now", lambda: created_at)
     client.post("/account/keys", data={"csrf_token": csrf_token(client, "/account"),
                                        "name": "forgotten"})
-    later = time.time() + shown_once.MAX_AGE_SECONDS + 60
-    monkeypatch.setattr("cryptography.fernet.time.time", lambda: later)
-    page = client.get("/account").get_data(as_text=True)
+    monkeypatch.setattr(shown_once, "now", lambda: created_at + seconds)
+    return client.get("/account").get_data(as_text=True)
+
+
+def test_a_key_left_unshown_for_long_is_never_shown(client, make_user, monkeypatch):
+    page = _key_page_after(client, make_user, monkeypatch, shown_once.MAX_AGE_SECONDS + 60)
     assert 'id="new-key"' not in page and "Copy it now" not in page
     assert "forgotten" in page  # the key exists; only its secret is not shown
+
+
+def test_a_key_read_within_its_age_is_shown(client, make_user, monkeypatch):
+    page = _key_page_after(client, make_user, monkeypatch, shown_once.MAX_AGE_SECONDS - 60)
+    assert 'id="new-key"' in page and "Copy it now" in page
 
 
 def test_key_acts_as_its_user_and_owns_what_it_creates(client, make_user, api_key_for,

@@ -31,7 +31,7 @@ def check(browser, url: str, failures: list[str]) -> None:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {
             "features": [{"name": "prefers-color-scheme", "value": scheme}]})
         browser.get(url)
-        WebDriverWait(browser, 10).until(
+        WebDriverWait(browser, 30).until(
             lambda b: b.execute_script("return document.readyState") == "complete")
         failures += [f"{url} [{scheme}] {v}" for v in violations(browser)]
 
@@ -42,7 +42,7 @@ def sign_up(browser, base: str) -> None:
     browser.find_element(By.ID, "password").send_keys("a good long password")
     browser.find_element(By.ID, "confirm").send_keys("a good long password")
     browser.find_element(By.XPATH, "//button[text()='Sign up']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/account"))
+    WebDriverWait(browser, 30).until(lambda b: b.current_url.endswith("/account"))
 
 
 def test_no_serious_violations_on_any_page(browser, live_server, send_mail):
@@ -56,7 +56,7 @@ def test_no_serious_violations_on_any_page(browser, live_server, send_mail):
                                  text="Your code is 482913. https://acme.example/confirm?t=1",
                                  html="<p>Your code is <b>482913</b>.</p>"
                                       '<a href="https://acme.example/confirm?t=1">Confirm</a>'))
-    WebDriverWait(browser, 10).until(lambda b: "Confirm your account" in inbox_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "Confirm your account" in inbox_text(b))
     check(browser, live_server + "/", failures)
     message = browser.find_element(By.CSS_SELECTOR, ".message-row a").get_attribute("href")
     for view in ("html", "text", "source"):
@@ -65,7 +65,7 @@ def test_no_serious_violations_on_any_page(browser, live_server, send_mail):
     sign_up(browser, live_server)
     browser.find_element(By.ID, "name").send_keys("laptop")
     browser.find_element(By.XPATH, "//button[text()='Create key']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "new-key"))
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.ID, "new-key"))
     for path in ("/account", "/account/settings"):
         check(browser, live_server + path, failures)
     browser.set_window_size(390, 844)

@@ -27,7 +27,7 @@ def click_and_load(browser, xpath: str) -> None:
     the old one's window properties; element staleness checks race with the load)."""
     browser.execute_script("window.mayflyOldPage = true")
     browser.find_element(By.XPATH, xpath).click()
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(
         lambda b: b.execute_script("return document.readyState === 'complete' && "
                                    "!window.mayflyOldPage"))
 
@@ -59,7 +59,7 @@ def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screensho
     assert browser.execute_script("return document.activeElement.id") == "shown-once"
     assert "Key laptop created: copy it now" in browser.page_source
     browser.refresh()
-    WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
         "return document.readyState === 'complete'"))
     assert not browser.find_elements(By.ID, "new-key")
     assert len(browser.find_elements(By.XPATH, "//td[text()='laptop']")) == 1
@@ -85,14 +85,14 @@ def test_sign_up_key_quota_and_revoke(browser, live_server, send_mail, screensho
     browser.set_window_size(1280, 1000)
     # Revoking asks first; saying no keeps the key working.
     browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
-    alert = WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert)
+    alert = WebDriverWait(browser, 30).until(lambda b: b.switch_to.alert)
     assert "Revoke the key laptop?" in alert.text
     alert.dismiss()
     assert api(f"{live_server}/api/v1/domains", key)[0] == 200
     browser.execute_script("window.mayflyOldPage = true")
     browser.find_element(By.XPATH, "//button[text()='Revoke']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.switch_to.alert).accept()
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(lambda b: b.switch_to.alert).accept()
+    WebDriverWait(browser, 30).until(
         lambda b: b.execute_script("return document.readyState === 'complete' && "
                                    "!window.mayflyOldPage"))
     assert "The key was revoked." in browser.page_source

@@ -33,13 +33,13 @@ def test_eight_tabs_share_one_stream_and_all_get_new_mail(browser, live_server, 
     for tab in tabs:  # every tab loaded, and settled on leading or following
         browser.switch_to.window(tab)
         assert browser.find_element(By.ID, "address").text == address
-        WebDriverWait(browser, 10).until(lambda b: live_role(b) in ("leader", "follower"))
+        WebDriverWait(browser, 30).until(lambda b: live_role(b) in ("leader", "follower"))
         roles.append(live_role(browser))
     assert sorted(roles) == ["follower"] * (TABS - 1) + ["leader"]
     send_mail(address, subject="Seen in every tab")
     for tab in tabs:
         browser.switch_to.window(tab)
-        WebDriverWait(browser, 20).until(lambda b: "Seen in every tab" in inbox_text(b))
+        WebDriverWait(browser, 30).until(lambda b: "Seen in every tab" in inbox_text(b))
 
 
 def test_a_refused_stream_says_updates_are_paused(browser, make_app, send_mail):
@@ -52,10 +52,10 @@ def test_a_refused_stream_says_updates_are_paused(browser, make_app, send_mail):
         try:
             assert held.status_code == 200
             browser.get(f"{base}/inbox/{address}")
-            WebDriverWait(browser, 10).until(lambda b: "Live updates paused" in b.execute_script(
+            WebDriverWait(browser, 30).until(lambda b: "Live updates paused" in b.execute_script(
                 "return document.getElementById('live-status').textContent"))
             assert live_role(browser) == "polling"
             send_mail(address, subject="Polled in")
-            WebDriverWait(browser, 20).until(lambda b: "Polled in" in inbox_text(b))
+            WebDriverWait(browser, 30).until(lambda b: "Polled in" in inbox_text(b))
         finally:
             held.close()

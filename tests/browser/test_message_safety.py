@@ -68,7 +68,7 @@ def test_hostile_message_runs_nothing_and_loads_nothing(browser, live_server, cl
     page_url = browser.current_url
     frame = browser.find_element(By.CSS_SELECTOR, "iframe.mail-frame")
     browser.switch_to.frame(frame)
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(
         lambda b: "Hello from a stranger" in b.find_element(By.TAG_NAME, "body").text)
     assert only_the_frame_script(browser)
     assert browser.find_elements(By.TAG_NAME, "form") == []
@@ -94,7 +94,7 @@ def test_remote_images_load_only_after_the_reader_asks(browser, live_server, cli
     time.sleep(1)
     assert tracker.hits == []
     browser.find_element(By.LINK_TEXT, "Show images").click()
-    WebDriverWait(browser, 10).until(lambda b: "/pixel.gif" in tracker.hits)
+    WebDriverWait(browser, 30).until(lambda b: "/pixel.gif" in tracker.hits)
 
 
 def test_attachment_downloads_byte_for_byte(browser, live_server, client, send_mail, downloads):
@@ -104,7 +104,7 @@ def test_attachment_downloads_byte_for_byte(browser, live_server, client, send_m
     open_message(browser, live_server, client, "dl@mayfly.test")
     browser.find_element(By.LINK_TEXT, "data.bin").click()
     target = downloads / "data.bin"
-    WebDriverWait(browser, 15).until(lambda _: target.exists() and target.stat().st_size == len(payload))
+    WebDriverWait(browser, 30).until(lambda _: target.exists() and target.stat().st_size == len(payload))
     assert target.read_bytes() == payload
 
 
@@ -119,18 +119,18 @@ def test_images_remembered_per_sender_and_hidden_again(browser, live_server, cli
     first = newsletter("n1@mayfly.test", "one.gif")
     browser.find_element(By.XPATH,
                          "//button[text()='Always show images from news@shop.example']").click()
-    WebDriverWait(browser, 10).until(lambda b: "/one.gif" in tracker.hits)
+    WebDriverWait(browser, 30).until(lambda b: "/one.gif" in tracker.hits)
     newsletter("n2@mayfly.test", "two.gif")  # the same sender: shown without asking
-    WebDriverWait(browser, 10).until(lambda b: "/two.gif" in tracker.hits)
+    WebDriverWait(browser, 30).until(lambda b: "/two.gif" in tracker.hits)
     assert "Remote images are shown for everything from news@shop.example" in browser.page_source
     browser.find_element(By.LINK_TEXT, "Hide images").click()
-    WebDriverWait(browser, 10).until(lambda b: "Remote images are blocked" in b.page_source)
+    WebDriverWait(browser, 30).until(lambda b: "Remote images are blocked" in b.page_source)
     browser.find_element(By.XPATH, "//a[text()='Show images']")  # offered again
     browser.get(f"{live_server}/m/{first}")
     browser.find_element(By.XPATH, "//button[text()='Stop showing them for this sender']").click()
     # The choice is stored once the form's answer has drawn the page again: wait for it, or the
     # next navigation can overtake the POST.
-    WebDriverWait(browser, 10).until(lambda b: b.find_elements(
+    WebDriverWait(browser, 30).until(lambda b: b.find_elements(
         By.XPATH, "//button[text()='Always show images from news@shop.example']"))
     hits = len(tracker.hits)
     newsletter("n3@mayfly.test", "three.gif")

@@ -40,7 +40,7 @@ def test_text_mail_links_the_main_link_and_copy_first(browser, live_server, send
     send_mail(address, build_eml(to=address, subject="Verify", html=None, text=(
         "Your code is 482913.\nVerify: https://acme.example/verify?t=9&u=1\n"
         "Help: https://acme.example/help\n<script>document.title='owned'</script>")))
-    WebDriverWait(browser, 10).until(lambda b: "Verify" in inbox_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "Verify" in inbox_text(b))
     # The message page itself (a wide window would open it in the reading pane).
     browser.get(browser.find_element(By.CSS_SELECTOR, ".message-row a").get_attribute("href"))
     links = browser.find_elements(By.CSS_SELECTOR, "pre.mail-text a")
@@ -65,7 +65,7 @@ def test_times_are_the_readers_own(browser, live_server, send_mail):
     browser.execute_cdp_cmd("Emulation.setTimezoneOverride", {"timezoneId": "Asia/Tokyo"})
     address = own_address(browser, live_server)
     send_mail(address, subject="Timed")
-    WebDriverWait(browser, 10).until(lambda b: "Timed" in inbox_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "Timed" in inbox_text(b))
     shown = browser.find_element(By.CSS_SELECTOR, ".message-row time[data-local]")
     received = datetime.fromisoformat(shown.get_attribute("datetime"))
     tokyo = received.astimezone(ZoneInfo("Asia/Tokyo"))
@@ -78,7 +78,7 @@ def test_long_lifetimes_count_in_days(browser, live_server, app):
     address = own_address(browser, live_server)
     set_expiry(app, address, utcnow() + timedelta(days=6, hours=23, minutes=30))
     browser.get(live_server + "/")
-    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
         "return document.querySelector('time.countdown').textContent") == "in 6 d 23 h")
 
 
@@ -87,12 +87,12 @@ def test_expiry_warns_then_says_what_happened(browser, live_server, app, send_ma
     send_mail(first, subject="Soon gone")
     set_expiry(app, first, utcnow() + timedelta(seconds=50))
     browser.get(live_server + "/")
-    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
         "return document.getElementById('expiry').classList.contains('soon')"))
     set_expiry(app, first, utcnow() + timedelta(seconds=2))  # the page keeps its deadline:
     browser.get(live_server + "/")                           # reload to see the new one
     notice = browser.find_element(By.ID, "expired-notice")
-    WebDriverWait(browser, 10).until(lambda b: notice.is_displayed())
+    WebDriverWait(browser, 30).until(lambda b: notice.is_displayed())
     assert "This address has expired" in notice.text
     assert not browser.find_element(By.CSS_SELECTOR, "#expiry form").is_displayed()
     # Mail for the expired address is refused while it is held, and the next visit says why
@@ -113,7 +113,7 @@ def test_skip_link_and_new_mail_announced(browser, live_server, send_mail):
     browser.switch_to.active_element.send_keys(Keys.ENTER)
     assert browser.execute_script("return document.activeElement.id") == "main"
     send_mail(address, subject="Announced", sender="Acme <no-reply@acme.example>")
-    WebDriverWait(browser, 10).until(lambda b: "Announced" in b.execute_script(
+    WebDriverWait(browser, 30).until(lambda b: "Announced" in b.execute_script(
         "return document.getElementById('inbox-announce').textContent"))
     assert "Acme" in browser.find_element(By.ID, "inbox-announce").get_attribute("textContent")
 
@@ -142,13 +142,13 @@ def test_html_mail_is_framed_at_its_height_and_fits_a_phone(browser, live_server
     rows = "".join(f"<p>Paragraph {n} of a long newsletter.</p>" for n in range(60))
     wide = '<table width="640" style="width:640px"><tr><td>Wide cell</td></tr></table>'
     send_mail(address, build_eml(to=address, subject="Long", html=wide + rows))
-    WebDriverWait(browser, 10).until(lambda b: "Long" in inbox_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "Long" in inbox_text(b))
     # The message page itself (a wide window would open it in the reading pane).
     browser.get(browser.find_element(By.CSS_SELECTOR, ".message-row a").get_attribute("href"))
     for width, height in ((1280, 900), (390, 844)):
         browser.set_window_size(width, height)
         # Measured anew on every try: the frame refits after the window changes size.
-        WebDriverWait(browser, 15).until(lambda b: frame_fits(b)[0])
+        WebDriverWait(browser, 30).until(lambda b: frame_fits(b)[0])
         content = frame_fits(browser)[1]
         assert content > 0.7 * height
         assert browser.execute_script(
@@ -169,10 +169,10 @@ def test_notify_me_shows_a_desktop_notification_for_new_mail(browser, live_serve
         Object.defineProperty(document, "visibilityState", {get: function () { return "hidden"; }});
     """)
     toggle.click()
-    WebDriverWait(browser, 5).until(lambda b: b.execute_script(
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script(
         "return localStorage.getItem('mayfly-notify')") == "1")
     send_mail(address, subject="Ping")
-    WebDriverWait(browser, 15).until(lambda b: b.execute_script("return window.__notes.length"))
+    WebDriverWait(browser, 30).until(lambda b: b.execute_script("return window.__notes.length"))
     assert browser.execute_script("return window.__notes") == [
         ["New mail: Ping", f"mayfly:{address}"]]
 
@@ -182,7 +182,7 @@ def test_wide_screens_read_beside_the_list_with_the_keyboard(browser, live_serve
     address = own_address(browser, live_server)
     send_mail(address, subject="Older one", text="First body")
     send_mail(address, subject="Newer one", text="Second body")
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(
         lambda b: "Older one" in inbox_text(b) and "Newer one" in inbox_text(b))
     page = browser.current_url
 
@@ -197,12 +197,12 @@ def test_wide_screens_read_beside_the_list_with_the_keyboard(browser, live_serve
             "const p = document.getElementById('reading-pane'); return p.hidden ? '' : p.textContent")
 
     click_subject("Newer one")
-    WebDriverWait(browser, 10).until(lambda b: "Newer one" in pane())
+    WebDriverWait(browser, 30).until(lambda b: "Newer one" in pane())
     assert browser.current_url == page  # read beside the list, no page change
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_DOWN)
-    WebDriverWait(browser, 10).until(lambda b: "Older one" in pane())
+    WebDriverWait(browser, 30).until(lambda b: "Older one" in pane())
     selected = browser.find_elements(By.CSS_SELECTOR, ".message-row.selected .subject")
     assert [s.text for s in selected] == ["Older one"]
     browser.set_window_size(390, 844)  # a phone opens the message page itself
     click_subject("Newer one")
-    WebDriverWait(browser, 10).until(lambda b: "/m/" in b.current_url)
+    WebDriverWait(browser, 30).until(lambda b: "/m/" in b.current_url)

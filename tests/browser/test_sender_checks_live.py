@@ -35,7 +35,7 @@ def test_verdicts_replace_the_waiting_line(app, browser, live_server, client, se
     browser.execute_script("window.__sameDocument = 'yes'")
     with app.app_context():
         assert auth_results.evaluate_pending() == 1  # what the SMTP sidecar does in the background
-    WebDriverWait(browser, 20).until(lambda b: "SPF pass" in headers_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "SPF pass" in headers_text(b))
     assert "being checked" not in headers_text(browser)
     assert browser.execute_script("return window.__sameDocument") == "yes"  # no reload
 

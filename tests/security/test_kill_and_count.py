@@ -25,6 +25,11 @@ from tests.factories import build_eml
 
 KILLS = 5
 SENDERS = 4
+# Each sidecar is killed once it has taken a random few messages (a count, not a time, so a
+# slow machine kills as often under as much load), and the last one runs for a few more.
+TAKEN_BEFORE_KILL = (3, 8)
+TAKEN_AT_THE_END = 6
+GENEROUS = 120  # seconds; only bounds a hang
 
 
 def start_sidecar(settings, port: int) -> subprocess.Popen:
@@ -36,11 +41,11 @@ def start_sidecar(settings, port: int) -> subprocess.Popen:
                             start_new_session=True)
 
 
-def wait_until_listening(port: int, seconds: float = 30) -> None:
+def wait_until_listening(port: int, seconds: float = GENEROUS) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            smtplib.SMTP("127.0.0.1", port, timeout=2).quit()
+            smtplib.SMTP("127.0.0.1", port, timeout=10).quit()
             return
         except (OSError, smtplib.SMTPException):
             time.sleep(0.1)
@@ -73,6 +78,18 @@ def test_sigkill_under_load_loses_nothing_that_got_250(app, settings, capsys):
             except (OSError, smtplib.SMTPException):
                 time.sleep(0.05)  # down or refused: try the next message
 
+    def taken(more: int) -> None:
+        """Until `more` further messages got 250 from the sidecar now running."""
+        with lock:
+            target = len(accepted) + more
+        deadline = time.monotonic() + GENEROUS
+        while True:
+            with lock:
+                if len(accepted) >= target:
+                    return
+            assert time.monotonic() < deadline, "the sidecar took no mail"
+            time.sleep(0.02)
+
     sidecar = start_sidecar(settings, port)
     wait_until_listening(port)
     threads = [threading.Thread(target=sender, args=(w,)) for w in range(SENDERS)]
@@ -80,12 +97,12 @@ def test_sigkill_under_load_loses_nothing_that_got_250(app, settings, capsys):
         thread.start()
     try:
         for _ in range(KILLS):
-            time.sleep(random.uniform(0.5, 2.0))  # noqa: S311 - timing, not secrets
+            taken(random.randint(*TAKEN_BEFORE_KILL))  # noqa: S311 - a moment, not a secret
             os.killpg(sidecar.pid, signal.SIGKILL)  # the runner and its workers, mid-flight
             sidecar.wait()
             sidecar = start_sidecar(settings, port)
             wait_until_listening(port)
-        time.sleep(2)
+        taken(TAKEN_AT_THE_END)
     finally:
         stop.set()
         for thread in threads:

@@ -3,7 +3,6 @@ and migration 0005 keeps existing data while making it so."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from app import ROOT, create_app
 from app.extensions import db
 from app.models import ApiKey, Domain, Mailbox, Message, User, Webhook
-from app.services import api_keys, delivery, users, webhooks
+from app.services import api_keys, delivery, outbound, users, webhooks
 from tests.conftest import _base_settings
 from tests.factories import build_eml
 
@@ -30,8 +29,7 @@ def _recreate_after_deleting_the_newest(make, model) -> tuple[int, int]:
 @pytest.mark.parametrize("kind", ["user", "mailbox", "message", "api_key", "webhook", "domain"])
 def test_the_newest_id_is_not_reused_after_a_delete(kind, monkeypatch):
     owner = users.create_user("owner@example.org", "long enough password")
-    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [
-        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))])
+    monkeypatch.setattr(outbound, "lookup", lambda host, port: ["93.184.216.34"])
 
     def make(n: int) -> int:
         if kind == "user":

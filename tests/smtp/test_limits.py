@@ -28,8 +28,11 @@ def limited(make_app, app):
         controller.stop()
 
 
+GENEROUS = 30  # seconds that only bound a hang; no outcome here depends on them
+
+
 def greeting(controller) -> bytes:
-    sock = socket.create_connection((controller.hostname, controller.port), timeout=5)
+    sock = socket.create_connection((controller.hostname, controller.port), timeout=GENEROUS)
     sockets.append(sock)
     return sock.recv(200)
 
@@ -49,7 +52,7 @@ def test_connections_per_ip_are_capped(limited):
     assert all(greeting(controller).startswith(b"220") for _ in range(3))
     assert greeting(controller).startswith(b"421 4.7.0")
     sockets.pop(0).close()  # one leaves: a new one is let in again, once the server saw it go
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + GENEROUS
     while not (answer := greeting(controller)).startswith(b"220"):
         assert answer.startswith(b"421") and time.monotonic() < deadline
         sockets.pop().close()
@@ -65,24 +68,23 @@ def test_connections_in_total_are_capped(limited):
 
 def test_slow_data_is_cut_off_and_nothing_stored(limited, app):
     controller = limited(smtp_data_timeout=1)
-    with smtplib.SMTP(controller.hostname, controller.port, timeout=10) as smtp:
+    with smtplib.SMTP(controller.hostname, controller.port, timeout=GENEROUS) as smtp:
         smtp.ehlo()
         smtp.mail("a@example.org")
         smtp.rcpt("slow@mayfly.test")
         smtp.putcmd("data")
         assert smtp.getreply()[0] == 354
-        smtp.send(b"Subject: trickle\r\n\r\n")
-        time.sleep(1.5)  # never finishes within SMTP_DATA_TIMEOUT
-        with pytest.raises(smtplib.SMTPServerDisconnected):
-            smtp.getreply()  # the server hung up without a 250
+        smtp.send(b"Subject: trickle\r\n\r\n")  # and never the end of DATA
+        with pytest.raises(smtplib.SMTPServerDisconnected) as hung_up:
+            smtp.getreply()  # the server hung up without a 250, at SMTP_DATA_TIMEOUT
+    assert "timed out" not in str(hung_up.value)  # the server's doing, not our patience
     client = app.test_client()
     assert client.get("/api/v1/mailboxes/slow@mayfly.test").status_code == 404
 
 
 def test_idle_connection_times_out(limited):
     controller = limited(smtp_timeout=1)
-    sock = socket.create_connection((controller.hostname, controller.port), timeout=5)
+    sock = socket.create_connection((controller.hostname, controller.port), timeout=GENEROUS)
     sockets.append(sock)
     assert sock.recv(200).startswith(b"220")
-    time.sleep(1.5)
-    assert sock.recv(200) == b""  # the server hung up
+    assert sock.recv(200) == b""  # said nothing more: the server hung up, at SMTP_TIMEOUT

@@ -64,10 +64,10 @@ def test_data_without_line_ends_keeps_memory_bounded(app, settings):
     runner = subprocess.Popen([sys.executable, "smtpd_runner.py"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                smtplib.SMTP("127.0.0.1", port, timeout=1).quit()
+                smtplib.SMTP("127.0.0.1", port, timeout=10).quit()
                 break
             except OSError:
                 assert time.monotonic() < deadline, "the sidecar never listened"
