@@ -56,11 +56,16 @@ def parse(query: str) -> list[Term]:
     (the length before anything is split, then `check`)."""
     if len(query) > MAX_QUERY:
         raise QueryError(f"A query has at most {MAX_QUERY} characters.")
+    return check([_term(word) for word in split_words(query) if word.strip("-! ")])
+
+
+def split_words(query: str) -> list[str]:
+    """The query's words, "quoted phrases" kept whole (an apostrophe is a letter); only
+    `parse` calls it, after the length check."""
     try:
-        words = shlex.split(query.replace("'", "\\'"), posix=True)
+        return shlex.split(query.replace("'", "\\'"), posix=True)
     except ValueError:
         raise QueryError("A quote is not closed.") from None
-    return check([_term(word) for word in words if word.strip("-! ")])
 
 
 def check(terms: Sequence[Term]) -> list[Term]:

@@ -6,8 +6,6 @@ refuses it in its own words. Proven by the work not done, not by the clock."""
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 
 from app.mail import search_query
@@ -41,7 +39,7 @@ def reached(monkeypatch):
             return real(*args, **kwargs)
         return record
 
-    monkeypatch.setattr(shlex, "split", spy("tokenizer", shlex.split))
+    monkeypatch.setattr(search_query, "split_words", spy("tokenizer", search_query.split_words))
     for name in ("condition", "driver"):
         monkeypatch.setattr(search_index, name, spy("index", getattr(search_index, name)))
     for name in ("page", "mark", "delete"):
