@@ -5,11 +5,18 @@ Each library resolves through dnspython's default resolver; Mayfly sets it to on
 AUTH_DNS_SERVERS and AUTH_DNS_TIMEOUT, whose cache keeps answers for their TTL. A lookup
 that times out gives "temperror" for that check, never an exception: a verdict is stored
 either way, and the message was committed long before.
+
+What one message may cost is bounded whatever its sender wrote: at most MAX_ARC_SETS ARC
+sets (RFC 8617's 50; more fail the chain unverified), at most MAX_SIGNATURES DKIM
+signatures, and one budget for all its checks together: DNS_QUERIES lookups and
+MESSAGE_TIMEOUTS times AUTH_DNS_TIMEOUT of time, past which every further lookup times out
+(temperror) at once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from email.utils import getaddresses
 from typing import Any
@@ -25,8 +32,34 @@ from authres.arc import ARCAuthenticationResult
 from authres.dmarc import DMARCAuthenticationResult
 
 SPF_LOOKUPS = 5  # the whole SPF check may take this many single lookups' time
+MAX_SIGNATURES = 10
+MAX_ARC_SETS = 50
+DNS_QUERIES = 60  # per message, all checks together (SPF alone may ask 10 plus voids)
+MESSAGE_TIMEOUTS = 8  # per message, all checks together, in AUTH_DNS_TIMEOUTs
 _lock = threading.Lock()
 _resolvers: dict[tuple[tuple[str, ...], float], dns.resolver.Resolver] = {}
+_budget = threading.local()  # the message this thread is checking: what it may still ask
+
+
+class _Budget:
+    def __init__(self, queries: int, seconds: float) -> None:
+        self.queries, self.deadline = queries, time.monotonic() + seconds
+
+    def spend(self) -> None:
+        """One more lookup, or dns.exception.Timeout when the message has had its share."""
+        self.queries -= 1
+        if self.queries < 0 or time.monotonic() > self.deadline:
+            raise dns.exception.Timeout()  # type: ignore[no-untyped-call]  # dnspython
+
+
+class _BudgetedResolver(dns.resolver.Resolver):
+    """dnspython's resolver, charging each lookup to the message being checked."""
+
+    def resolve(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:
+        budget: _Budget | None = getattr(_budget, "current", None)
+        if budget is not None:
+            budget.spend()
+        return super().resolve(*args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -42,7 +75,7 @@ def use_dns(servers: tuple[str, ...], timeout: float) -> None:
     key = (servers, timeout)
     with _lock:
         if key not in _resolvers:
-            resolver = dns.resolver.Resolver(configure=not servers)
+            resolver = _BudgetedResolver(configure=not servers)
             if servers:
                 resolver.nameservers = [_nameserver(s) for s in servers]
             resolver.lifetime = resolver.timeout = timeout
@@ -57,14 +90,22 @@ def _nameserver(server: str) -> dns.nameserver.Nameserver:
 
 
 def evaluate(envelope: Envelope, authserv_id: str, timeout: float) -> dict[str, Any]:
-    """{"spf", "dkim": [...], "dmarc", "arc", "header"}: each verdict with its domain."""
+    """{"spf", "dkim": [...], "dmarc", "arc", "header"}: each verdict with its domain, within
+    the message's budget of lookups and time."""
+    _budget.current = _Budget(DNS_QUERIES, timeout * MESSAGE_TIMEOUTS)
+    try:
+        return _evaluate(envelope, authserv_id, timeout)
+    finally:
+        _budget.current = None
+
+
+def _evaluate(envelope: Envelope, authserv_id: str, timeout: float) -> dict[str, Any]:
     head = _header_block(envelope.raw)
     names = _header_names(head)
     spf_result = _spf(envelope, timeout)
     # Most mail has no ARC set and many no signature: those checks are "none" unparsed.
     signatures = _dkim(envelope.raw, names.count(b"dkim-signature"), timeout)
-    arc_result = (_arc(envelope.raw, timeout) if any(n.startswith(b"arc-") for n in names)
-                  else ARCAuthenticationResult(result="none"))
+    arc_result = _arc(envelope.raw, names, timeout)
     passing = next((s for s in signatures if s.result == "pass"), None)
     dmarc_result = _dmarc(head, spf_result, passing or (signatures or [None])[0])
     header = AuthenticationResultsHeader(
@@ -106,7 +147,7 @@ def _spf(envelope: Envelope, timeout: float) -> SPFAuthenticationResult:
 
 
 def _dkim(raw: bytes, count: int, timeout: float) -> list[DKIMAuthenticationResult]:
-    return [_one_signature(raw, index, timeout) for index in range(min(count, 10))]
+    return [_one_signature(raw, index, timeout) for index in range(min(count, MAX_SIGNATURES))]
 
 
 def _header_block(raw: bytes) -> bytes:
@@ -129,8 +170,21 @@ def _header_names(head: bytes) -> list[bytes]:
 
 def _one_signature(raw: bytes, index: int, timeout: float) -> DKIMAuthenticationResult:
     checker = dkim.DKIM(raw, timeout=timeout)
+    timed_out: list[str] = []
+
+    def txt(name: bytes, timeout: float = timeout) -> bytes | None:
+        # dkimpy logs a key lookup that timed out and calls the signature failed; it is a
+        # temperror (RFC 8601), so the lookup is watched here.
+        try:
+            found: bytes | None = dkim.dnsplug.get_txt(name, timeout=timeout)
+        except dkim.DnsTimeoutError:
+            timed_out.append(name.decode("ascii", "replace"))
+            raise
+        return found
+
     try:
-        result = "pass" if checker.verify(idx=index) else "fail"
+        verified = checker.verify(idx=index, dnsfunc=txt)
+        result = "pass" if verified else ("temperror" if timed_out else "fail")
     except dkim.DnsTimeoutError:
         result = "temperror"
     except dns.exception.DNSException:
@@ -144,7 +198,13 @@ def _one_signature(raw: bytes, index: int, timeout: float) -> DKIMAuthentication
                                     header_s=_text(fields.get(b"s")))
 
 
-def _arc(raw: bytes, timeout: float) -> ARCAuthenticationResult:
+def _arc(raw: bytes, names: list[bytes], timeout: float) -> ARCAuthenticationResult:
+    if not any(name.startswith(b"arc-") for name in names):
+        return ARCAuthenticationResult(result="none")
+    sets = max(names.count(b"arc-seal"), names.count(b"arc-message-signature"),
+               names.count(b"arc-authentication-results"))
+    if sets > MAX_ARC_SETS:
+        return ARCAuthenticationResult(result="fail")  # RFC 8617: a chain of 50 at most
     try:
         chain, _, _ = dkim.ARC(raw, timeout=timeout).verify()
         result = chain.decode("ascii") if chain else "none"
