@@ -30,6 +30,7 @@ from app.config_values import (
     parse_port,
     parse_positive,
     parse_processes,
+    parse_public_url,
     parse_relay_url,
     parse_secret,
     parse_size,
@@ -150,8 +151,9 @@ class Settings:
         "Requests one client IP may make to any route (Flask-Limiter notation).")
     smtp_relay_url: str = setting(
         "SMTP_RELAY_URL", "", parse_relay_url,
-        "Where Mayfly sends its own mail (password resets): smtp://[user:password@]host:port, "
-        "smtps://… or smtp+starttls://…; empty: none, and resets are done with the CLI.")
+        "Where Mayfly sends its own mail (password resets, sign-up links): "
+        "smtp://[user:password@]host:port, smtps://… or smtp+starttls://…; empty: none, and "
+        "resets are done with the CLI.")
     auth_results: bool = setting(
         "AUTH_RESULTS", "1", parse_flag,
         "1 evaluates SPF, DKIM, DMARC and ARC of each message after it is stored; 0 never.")
@@ -181,6 +183,13 @@ class Settings:
                             "Address gunicorn listens on (scripts/serve).")
     web_port: int = setting("WEB_PORT", "8000", parse_port,
                             "Port gunicorn listens on (scripts/serve).")
+    # Settings made in code (tests) link to the host Flask's test client names; from the
+    # environment the default follows WEB_PORT (from_env).
+    public_url: str = field(default="http://localhost", metadata={
+        "env": "PUBLIC_URL", "default": "http://localhost:<WEB_PORT>", "parse": parse_public_url,
+        "help": "Origin (https://mail.example.com: scheme, host, optional port, no path) every "
+                "absolute link Mayfly writes starts with: mails, attachment URLs. Never taken "
+                "from a request's Host or X-Forwarded-Host."})
     instance_path: Path = field(default=DEFAULT_INSTANCE, metadata={
         "env": "INSTANCE_PATH", "default": "instance", "parse": Path,
         "help": "Folder of the generated secret key, the default SQLite file and the private "
@@ -200,7 +209,10 @@ class Settings:
         derived = {"DATABASE_URL": (_database_url(instance),
                                     lambda: _default_database_url(instance)),
                    "SECRET_KEY": (parse_secret, lambda: _stored_secret(instance)),
-                   "INSTANCE_PATH": (lambda _: instance, lambda: instance)}
+                   "INSTANCE_PATH": (lambda _: instance, lambda: instance),
+                   # A laptop's Mayfly is reached where scripts/serve listens.
+                   "PUBLIC_URL": (parse_public_url,
+                                  lambda: f"http://localhost:{values['web_port']}")}
         for variable in variables():
             name = variable.metadata["env"]
             raw = environ.get(name, "").strip()

@@ -166,3 +166,29 @@ def parse_origins(text: str) -> tuple[str, ...]:
             raise ValueError(f"{origin!r} is not an origin such as https://app.example "
                              "(or use * alone)")
     return origins
+
+
+def parse_public_url(text: str) -> str:
+    """'https://mail.example.com/' → 'https://mail.example.com': the origin (scheme, host and
+    an optional port; no path, query or user) every absolute link Mayfly writes starts with."""
+    reason = "expected an origin such as https://mail.example.com (http or https, no path)"
+    parts = urlsplit(text.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(reason) from None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or "?" in text or "#" in text \
+            or parts.username is not None or not _is_host(host):
+        raise ValueError(reason)
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_DOMAIN.match(host))
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import smtplib
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ REALISTIC = Path(__file__).resolve().parent / "data" / "realistic.eml"
 LIST = "/api/v1/mailboxes/bench@mayfly.test/messages?limit=100"
 
 
-def measure(base: str, smtp_port: int, messages: int, seconds: int) -> tuple[float, float]:
+def measure(base: str, smtp_port: int, messages: int, seconds: int,
+            context: ssl.SSLContext | None = None) -> tuple[float, float]:
     """(ingest messages/s, list requests/s)."""
     started = time.perf_counter()
     subprocess.run(["smtp-source", "-s", "20", "-m", str(messages), "-N", "-F", str(REALISTIC),
@@ -41,7 +43,7 @@ def measure(base: str, smtp_port: int, messages: int, seconds: int) -> tuple[flo
         for i in range(100):
             smtp.sendmail("a@example.org", ["bench@mayfly.test"], build_eml(
                 to="bench@mayfly.test", subject=f"Message {i}", text="Hello " * 100))
-    json.load(urllib.request.urlopen(base + LIST))
+    json.load(urllib.request.urlopen(base + LIST, context=context))
     return ingest, wrk(base + LIST, seconds, 20)[0]
 
 
@@ -60,8 +62,9 @@ def topology(processes: int, args: argparse.Namespace) -> tuple[float, float]:
                          "WEB_WORKERS": "1", "RATELIMIT_DEFAULT": "100000000 per minute"})
     setup.start()
     try:
-        return measure(f"http://127.0.0.1:{setup.web_port}", setup.smtp_port, args.messages,
-                       args.seconds)
+        # Through nginx's HTTPS, as in production (its certificate is self-signed).
+        return measure(setup.base, setup.smtp_port, args.messages, args.seconds,
+                       ssl.create_default_context(cafile=str(setup.certificate)))
     finally:
         setup.stop()
 

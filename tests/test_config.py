@@ -52,6 +52,9 @@ def test_values_parsed(tmp_path: Path):
     ("DATABASE_URL", "mysql://x"), ("RATELIMIT_STORAGE_URI", "memcached://x"),
     ("SMTP_MAX_RECIPIENTS", "0"), ("API_CORS_ORIGINS", "app.example"),
     ("API_CORS_ORIGINS", "https://app.example/path"), ("API_CORS_ORIGINS", "*, https://a.example"),
+    ("PUBLIC_URL", "mail.example.com"), ("PUBLIC_URL", "ftp://mail.example.com"),
+    ("PUBLIC_URL", "https://mail.example.com/mayfly"), ("PUBLIC_URL", "https://a.example?x=1"),
+    ("PUBLIC_URL", "https://user@mail.example.com"), ("PUBLIC_URL", "https://a.example:99999"),
 ])
 def test_bad_value_names_the_variable(tmp_path: Path, name: str, value: str):
     with pytest.raises(ConfigError) as info:
@@ -81,8 +84,19 @@ def test_field_defaults_are_the_documented_ones(tmp_path: Path):
 
     parsed = Settings.from_env({}, instance_path=tmp_path)
     for variable in variables():
-        if variable.metadata["env"] not in ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH"):
+        if variable.metadata["env"] not in ("DATABASE_URL", "SECRET_KEY", "INSTANCE_PATH",
+                                            "PUBLIC_URL"):
             assert getattr(parsed, variable.name) == variable.default, variable.name
+
+
+def test_public_url_is_an_origin_and_defaults_to_where_scripts_serve_listens(tmp_path: Path):
+    assert Settings.from_env({}, instance_path=tmp_path).public_url == "http://localhost:8000"
+    assert Settings.from_env({"WEB_PORT": "9090"},
+                             instance_path=tmp_path).public_url == "http://localhost:9090"
+    assert Settings.from_env({"PUBLIC_URL": " HTTPS://Mail.Example.com/ "},
+                             instance_path=tmp_path).public_url == "https://mail.example.com"
+    assert Settings.from_env({"PUBLIC_URL": "http://[::1]:8080"},
+                             instance_path=tmp_path).public_url == "http://[::1]:8080"
 
 
 def test_short_secret_key_refused(tmp_path: Path):

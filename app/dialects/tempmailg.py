@@ -18,13 +18,14 @@ import hmac
 import string
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.http import HTTP_STATUS_CODES
 
 from app.dialects._common import install_errors, iso_time, sql_time
 from app.http import cors, quota_headers
 from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
+from app.http.links import absolute_url
 from app.models import Mailbox, Message
 from app.services import api_keys, domains, listings, mailboxes, messages, plans
 from app.services.access import Principal
@@ -121,8 +122,8 @@ def _message_json(message: Message, address: str) -> dict[str, Any]:
         "attachments": [{
             "name": a.filename, "extension": a.filename.rpartition(".")[2] if "." in a.filename
             else "", "size": a.size,
-            "url": url_for("tempmailg.attachment", message_id=opaque, filename=a.filename,
-                           _external=True)} for a in message.attachments],
+            "url": absolute_url("tempmailg.attachment", message_id=opaque,
+                                filename=a.filename)} for a in message.attachments],
     }
 
 

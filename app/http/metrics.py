@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import NotFound, Unauthorized
 
 from app.extensions import limiter
+from app.http.credentials import bearer_token
 from app.services import metrics
 
 
@@ -22,7 +23,8 @@ def _scrape() -> Response:
     token = current_app.config["MAYFLY"].metrics_token
     if not token:
         raise NotFound()
-    sent = request.headers.get("Authorization", "").removeprefix("Bearer ").encode()
+    # Only `Authorization: Bearer <token>`: a bare token, or another scheme, is refused.
+    sent = (bearer_token() or "").encode()
     if not hmac.compare_digest(sent, token.encode()):
         raise Unauthorized("Send the METRICS_TOKEN as a bearer token.")
     body, content_type = metrics.exposition()

@@ -32,9 +32,11 @@ def register(app: Flask) -> None:
     app.session_interface = SessionInterface()
     proxies = app.config["MAYFLY"].proxy_count
     if proxies:
-        # Behind TLS-terminating proxies: trust their X-Forwarded-* for scheme and client IP.
+        # Behind TLS-terminating proxies: trust their X-Forwarded-For and -Proto (client IP,
+        # scheme), never X-Forwarded-Host or -Port: a host is not something a request may tell
+        # Mayfly. Absolute links come from PUBLIC_URL (app/http/links.py).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                x_host=proxies)
+                                x_host=0, x_port=0, x_prefix=0)
     app.after_request(add_security_headers)
 
 

@@ -4,6 +4,10 @@ The link carries a token signed with SECRET_KEY (itsdangerous, as Flask's own se
 for RESET_LINK_LIFETIME, naming the user and a fingerprint of their password hash and session
 secret: setting a password changes both, so a link works once, and any earlier link dies
 with it. Asking never says whether an account exists.
+
+The caller builds the link from PUBLIC_URL, never from the request (app/http/links.py), and
+puts the token after `#`: browsers never send that part, so no access log or proxy sees it,
+and the page posts it in a form.
 """
 
 from __future__ import annotations
@@ -48,21 +52,33 @@ def request_reset(email: str, link_for: Callable[[str], str]) -> None:
     user = users.find_by_email(email)
     if user is None:
         return  # the same answer either way
-    token = _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
-    minutes = int(RESET_LINK_LIFETIME.total_seconds() // 60)
     body = (f"Someone (we hope you) asked to reset the password of {user.email}.\n\n"
-            f"Set a new one here, within {minutes} minutes:\n{link_for(token)}\n\n"
+            f"Set a new one here, within {LINK_MINUTES} minutes:\n{link_for(token_for(user))}\n\n"
             "If it was not you, ignore this mail: nothing changes.\n")
+    mail_later(user.email, "Reset your Mayfly password", body)
+
+
+LINK_MINUTES = int(RESET_LINK_LIFETIME.total_seconds() // 60)
+
+
+def token_for(user: User) -> str:
+    """A reset token for this user (what the link carries)."""
+    return _serializer().dumps({"u": user.id, "f": _fingerprint(user)})
+
+
+def mail_later(to: str, subject: str, body: str) -> None:
+    """Send through the relay from a background thread: the asker waits no longer, and hears
+    nothing different, whichever mail (or none) goes. A relay failure is logged."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    threading.Thread(target=_send, args=(app, user.email, body), daemon=True).start()
+    threading.Thread(target=_send, args=(app, to, subject, body), daemon=True).start()
 
 
-def _send(app: Flask, to: str, body: str) -> None:
+def _send(app: Flask, to: str, subject: str, body: str) -> None:
     with app.app_context():
         try:
-            relay.send(to, "Reset your Mayfly password", body)
+            relay.send(to, subject, body)
         except relay.RelayUnavailable:
-            log.exception("the password-reset mail to %s could not be sent", to)
+            log.exception("the mail %r to %s could not be sent", subject, to)
 
 
 def user_for(token: str) -> User:

@@ -1,8 +1,12 @@
-"""Sign up, log in, log out (Flask-Login). Failed logins are limited per IP and per account."""
+"""Sign up, log in, log out (Flask-Login). Failed logins are limited per IP and per account.
+
+Links Mayfly mails start with PUBLIC_URL (app/http/links.py), never with the request's host,
+and carry their token after `#`, so it is in no request line and no access log.
+"""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -14,7 +18,8 @@ from app.http.limits import (
     charge_password_attempt,
     forget_password_attempts,
 )
-from app.services import password_reset, relay, users
+from app.http.links import absolute_url
+from app.services import password_reset, relay, signups, users
 from app.services.errors import MayflyError
 from app.web import bp, visitor
 from app.web.forms import ForgotForm, LoginForm, ResetForm, SignupForm
@@ -35,7 +40,10 @@ def load_user(session_id: str) -> visitor.SessionUser | None:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def signup() -> str | BaseResponse | tuple[str, int]:
-    """Create an account and sign in."""
+    """Create an account. With a relay, by a mailed link, and the answer is the same whether
+    or not the email has an account (app/services/signups.py); without one, at once."""
+    if relay.configured():
+        return _signup_by_mail()
     form = SignupForm()
     if form.validate_on_submit():
         try:
@@ -46,6 +54,47 @@ def signup() -> str | BaseResponse | tuple[str, int]:
         visitor.sign_in(user)
         return redirect(url_for("web.dashboard"), 303)
     return render_template("auth/signup.html", form=form), 422 if form.errors else 200
+
+
+def _signup_by_mail() -> str | tuple[str, int]:
+    form = ForgotForm()  # the email alone: the password is chosen from the mailed link
+    if form.validate_on_submit():
+        try:
+            email = signups.request_signup(
+                form.email.data or "", signup_link=lambda token: absolute_url(
+                    "web.signup_confirm", _anchor=token),
+                reset_link=_reset_link, login_link=absolute_url("web.login"))
+        except MayflyError as exc:
+            form.email.errors = [exc.message]
+            return render_template("auth/signup.html", form=form, by_mail=True), 422
+        return render_template("auth/signup.html", form=form, by_mail=True, sent=email)
+    return render_template("auth/signup.html", form=form, by_mail=True), \
+        422 if form.errors else 200
+
+
+@bp.route("/signup/confirm", methods=["GET", "POST"])
+def signup_confirm() -> str | BaseResponse | tuple[str, int]:
+    """Choose the password from a mailed sign-up link: the account is made, and signed in."""
+    form = ResetForm()
+    token = request.form.get("token", "") if request.method == "POST" else ""
+    email = None
+    if request.method == "POST":
+        try:
+            email = signups.email_for(token)
+        except MayflyError as exc:
+            return render_template("auth/signup_confirm.html", form=None,
+                                   problem=exc.message), 410
+    if form.validate_on_submit():
+        try:
+            user = signups.complete(token, form.new.data or "")
+        except MayflyError as exc:
+            form.new.errors = [exc.message]
+        else:
+            visitor.sign_in(user)
+            flash("Your account is ready. You are signed in.")
+            return redirect(url_for("web.dashboard"), 303)
+    return render_template("auth/signup_confirm.html", form=form, token=token, email=email,
+                           problem=None), 422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -74,20 +123,27 @@ def password_forgot() -> str | tuple[str, int]:
     if not relay.configured():
         return render_template("auth/forgot.html", form=form, relay=False)
     if form.validate_on_submit():
-        password_reset.request_reset(form.email.data or "", lambda token: url_for(
-            "web.password_reset_page", token=token, _external=True))
+        password_reset.request_reset(form.email.data or "", _reset_link)
         return render_template("auth/forgot.html", form=form, relay=True, sent=True)
     return render_template("auth/forgot.html", form=form, relay=True)
 
 
-@bp.route("/password/reset/<token>", methods=["GET", "POST"])
-def password_reset_page(token: str) -> str | BaseResponse | tuple[str, int]:
-    """Set a new password from a reset link; then sign in."""
+def _reset_link(token: str) -> str:
+    # PUBLIC_URL, never the request's Host; the token after #, never in a request line.
+    return absolute_url("web.password_reset_page", _anchor=token)
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def password_reset_page() -> str | BaseResponse | tuple[str, int]:
+    """Set a new password from a reset link; then sign in. The GET is the page the link opens
+    (its token stays in the browser, after #); the POST carries the token in its form."""
     form = ResetForm()
-    try:
-        password_reset.user_for(token)
-    except MayflyError as exc:
-        return render_template("auth/reset.html", form=None, problem=exc.message), 410
+    token = request.form.get("token", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        try:
+            password_reset.user_for(token)
+        except MayflyError as exc:
+            return render_template("auth/reset.html", form=None, problem=exc.message), 410
     if form.validate_on_submit():
         try:
             user = password_reset.reset(token, form.new.data or "")
@@ -97,7 +153,8 @@ def password_reset_page(token: str) -> str | BaseResponse | tuple[str, int]:
             visitor.sign_in(user)
             flash("Your password was set. You are signed in.")
             return redirect(url_for("web.dashboard"), 303)
-    return render_template("auth/reset.html", form=form, problem=None), 422 if form.errors else 200
+    return render_template("auth/reset.html", form=form, token=token, problem=None), \
+        422 if form.errors else 200
 
 
 @bp.post("/logout")

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import ApiKey, Mailbox, Message, User
+from app.services.signups import SALT, SUBJECT_NEW, SUBJECT_TAKEN
 from tests.web.helpers import csrf_token
 from tests.web.login import PASSWORD, log_in
+
+PUBLIC = "https://mail.example.com"
 
 
 def sign_up(client, email="new@example.org", password=PASSWORD, confirm=None):
@@ -31,6 +37,8 @@ def test_sign_up_signs_in_and_hashes_the_password(client, app):
 
 
 def test_sign_up_refusals(client, make_user):
+    # Without a relay (SMTP_RELAY_URL) nothing can prove an address, so sign-up signs in at
+    # once, and a taken email cannot be hidden: it is refused. With a relay, see below.
     make_user("taken@example.org")
     assert sign_up(client, "taken@example.org").status_code == 422
     assert "already exists" in sign_up(client, "taken@example.org").get_data(as_text=True)
@@ -163,3 +171,104 @@ def test_a_rejected_field_takes_the_focus(client):
     field = page.split('id="password"')[0].rsplit("<input", 1)[1] + page.split(
         'id="password"')[1].split(">", 1)[0]
     assert "autofocus" in field and 'aria-describedby="password-error"' in field
+
+
+@pytest.fixture
+def by_mail(make_app, smtp_server):
+    """Mayfly with a relay (its own SMTP server: the mail lands in an inbox the test reads)."""
+    return make_app(smtp_relay_url=f"smtp://127.0.0.1:{smtp_server.port}", public_url=PUBLIC)
+
+
+def ask_to_sign_up(client, email: str):
+    return client.post("/signup", data={"csrf_token": csrf_token(client, "/signup"),
+                                        "email": email})
+
+
+def mail_to(client, address: str) -> tuple[str, str]:
+    """(subject, text) of the one mail at this Mayfly address; waits for it."""
+    (summary,) = client.get(f"/api/v1/mailboxes/{address}/messages?wait=30").json["messages"]
+    message = client.get(f"/api/v1/messages/{summary['id']}").json
+    return message["subject"], message["text"]
+
+
+def links(text: str) -> list[str]:
+    return re.findall(r"https?://\S+", text)
+
+
+def finish(client, token: str, password: str = "my chosen passphrase"):
+    return client.post("/signup/confirm", data={
+        "csrf_token": csrf_token(client, "/signup/confirm"), "token": token,
+        "new": password, "confirm": password})
+
+
+def test_with_a_relay_a_taken_email_gets_exactly_the_answer_a_new_one_gets(by_mail, client,
+                                                                          make_user):
+    """Sign-up told who has an account ("already exists"). With a relay it answers the same
+    page, status, headers and session for both, and neither signs in: the mail tells."""
+    make_user("taken@mayfly.test")
+    answers = {}
+    for email in ("taken@mayfly.test", "fresh@mayfly.test"):
+        web = by_mail.test_client()
+        answer = ask_to_sign_up(web, email)
+        text = re.sub(r'(name="csrf_token" type="hidden" value|X-CSRFToken": )"[^"]+"', "T",
+                      answer.get_data(as_text=True)).replace(email, "EMAIL")
+        with web.session_transaction() as session:
+            kept = sorted(session)
+        answers[email] = (answer.status_code, sorted(answer.headers.keys()), text, kept,
+                          web.get("/account").status_code)
+    assert answers["taken@mayfly.test"] == answers["fresh@mayfly.test"]
+    status, _, text, kept, account = answers["fresh@mayfly.test"]
+    assert status == 200 and "We sent a mail to <strong>EMAIL</strong>" in text
+    assert "_user_id" not in kept and account == 302  # nobody is signed in
+    # Only the mailbox's owner learns which it was.
+    assert mail_to(client, "taken@mayfly.test")[0] == SUBJECT_TAKEN
+    assert mail_to(client, "fresh@mayfly.test")[0] == SUBJECT_NEW
+
+
+def test_a_sign_up_link_makes_the_account_once_and_signs_in(by_mail, client):
+    web = by_mail.test_client()
+    ask_to_sign_up(web, "Fresh@mayfly.test")
+    subject, text = mail_to(client, "fresh@mayfly.test")
+    (link,) = links(text)
+    assert subject == SUBJECT_NEW and link.startswith(PUBLIC + "/signup/confirm#")
+    assert log_in(client, "fresh@mayfly.test", "my chosen passphrase").status_code == 401
+    token = urlsplit(link).fragment
+    page = web.get("/signup/confirm").get_data(as_text=True)  # what the link opens
+    assert token not in page and 'id="link-token" value=""' in page
+    assert finish(web, token, "short").status_code == 422
+    made = finish(web, token)
+    assert made.status_code == 303 and made.headers["Location"] == "/account"
+    assert "Your account is ready" in web.get("/account").get_data(as_text=True)
+    assert log_in(client, "fresh@mayfly.test", "my chosen passphrase").status_code == 303
+    again = finish(by_mail.test_client(), token, "another passphrase")
+    assert again.status_code == 410 and "already used" in again.get_data(as_text=True)
+
+
+def test_a_taken_emails_mail_says_so_and_offers_a_reset(by_mail, client, make_user):
+    make_user("taken@mayfly.test")
+    web = by_mail.test_client()
+    ask_to_sign_up(web, "taken@mayfly.test")
+    subject, text = mail_to(client, "taken@mayfly.test")
+    login, reset = links(text)
+    assert subject == SUBJECT_TAKEN and login == PUBLIC + "/login"
+    assert reset.startswith(PUBLIC + "/password/reset#")
+    assert web.post("/password/reset", data={
+        "csrf_token": csrf_token(web, "/password/reset"), "token": urlsplit(reset).fragment,
+        "new": "a new passphrase", "confirm": "a new passphrase"}).status_code == 303
+    assert log_in(client, "taken@mayfly.test", "a new passphrase").status_code == 303
+
+
+def test_a_forged_sign_up_link_is_refused(by_mail, client):
+    web = by_mail.test_client()
+    assert finish(web, "").status_code == 410
+    assert finish(web, "not-a-token").status_code == 410
+    forged = URLSafeTimedSerializer("another secret key, not this Mayfly's " * 2,
+                                    salt=SALT).dumps({"e": "forged@mayfly.test"})
+    assert finish(web, forged).status_code == 410
+    assert log_in(client, "forged@mayfly.test", "my chosen passphrase").status_code == 401
+
+
+def test_a_malformed_email_is_refused_before_any_mail(by_mail):
+    answer = ask_to_sign_up(by_mail.test_client(), "not-an-email")
+    assert answer.status_code == 422
+    assert "not an email address" in answer.get_data(as_text=True)

@@ -49,7 +49,7 @@ def test_every_screen_fits_and_is_photographed(browser, live_server, send_mail, 
     for _ in range(2):  # two more addresses, so Recent has something to offer
         before = browser.find_element(By.ID, "address").text
         browser.find_element(By.XPATH, "//button[text()='New random address']").click()
-        WebDriverWait(browser, 10).until(lambda b, before=before: b.execute_script(
+        WebDriverWait(browser, 30).until(lambda b, before=before: b.execute_script(
             "const a = document.getElementById('address'); return a && a.textContent")
             not in (None, before))
     address = browser.find_element(By.ID, "address").text
@@ -68,7 +68,7 @@ def test_every_screen_fits_and_is_photographed(browser, live_server, send_mail, 
     send_mail(address, subject="Your receipt", text="Order 5521 shipped.",
               attachments=[("receipt.pdf", "application/pdf", b"%PDF-1.4")])
     browser.get(live_server + "/")
-    WebDriverWait(browser, 10).until(lambda b: "Your receipt" in inbox_text(b))
+    WebDriverWait(browser, 30).until(lambda b: "Your receipt" in inbox_text(b))
     shoot_all(browser, screenshot, "inbox")
     link = browser.find_element(By.XPATH, "//span[@class='subject'][text()="
                                 "'Confirm your Acme account']/ancestor::a").get_attribute("href")
@@ -82,7 +82,7 @@ def test_every_screen_fits_and_is_photographed(browser, live_server, send_mail, 
                            .values(expires_at=utcnow() + timedelta(seconds=2)))
         db.session.commit()
     browser.get(live_server + "/")
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(
         lambda b: b.find_element(By.ID, "expired-notice").is_displayed())
     shoot_all(browser, screenshot, "expired")
 
@@ -91,10 +91,10 @@ def test_every_screen_fits_and_is_photographed(browser, live_server, send_mail, 
     browser.find_element(By.ID, "email").send_keys("screens@example.org")
     browser.find_element(By.ID, "password").send_keys("correct horse battery")
     browser.find_element(By.XPATH, "//button[text()='Log in']").click()
-    WebDriverWait(browser, 10).until(lambda b: b.current_url.endswith("/account"))
+    WebDriverWait(browser, 30).until(lambda b: b.current_url.endswith("/account"))
     browser.find_element(By.ID, "local").send_keys("signup-tests-for-ci")
     browser.find_element(By.XPATH, "//button[text()='Create mailbox']").click()
-    WebDriverWait(browser, 10).until(lambda b: "signup-tests-for-ci@" in b.page_source)
+    WebDriverWait(browser, 30).until(lambda b: "signup-tests-for-ci@" in b.page_source)
     shoot_all(browser, screenshot, "dashboard")
     browser.set_window_size(390, 844)
     lines = browser.execute_script("""

@@ -27,7 +27,7 @@ def test_sign_up_flow_in_ten_lines(live_server, sign_up):
     mayfly = Mayfly(live_server)
     box = mayfly.create_mailbox()
     sign_up(box.address)
-    message = mayfly.wait_for_message(box.address, subject="Confirm", timeout=10)
+    message = mayfly.wait_for_message(box.address, subject="Confirm", timeout=30)
     assert extract_code(message) == "482913"
     assert extract_links(message) == ["https://acme.example/v?t=9"]
 
@@ -38,7 +38,7 @@ def test_wait_filters_by_subject_and_sender(live_server, send_mail):
     send_mail(box.address, subject="Newsletter", sender="news@example.org")
     threading.Timer(0.5, send_mail, args=(box.address,), kwargs={
         "subject": "Reset your password", "sender": "Acme <security@acme.example>"}).start()
-    message = mayfly.wait_for_message(box.address, subject="reset", sender="acme", timeout=10)
+    message = mayfly.wait_for_message(box.address, subject="reset", sender="acme", timeout=30)
     assert message["subject"] == "Reset your password"
     assert [m["subject"] for m in mayfly.messages(box.address, sender="news")] == ["Newsletter"]
 
@@ -61,7 +61,7 @@ def test_api_key_owned_mailboxes(live_server, make_user, api_key_for, send_mail)
     mayfly = Mayfly(live_server, api_key=api_key_for("dev@example.org"))
     box = mayfly.create_mailbox("ci-signup")
     send_mail(box.address, build_eml(to=box.address, text="Your login code is 8802."))
-    assert extract_code(mayfly.wait_for_message(box.address, timeout=5)) == "8802"
+    assert extract_code(mayfly.wait_for_message(box.address, timeout=30)) == "8802"
     with pytest.raises(MayflyError) as info:
         Mayfly(live_server).messages(box.address)  # without the key: not there
     assert info.value.status == 404
@@ -80,7 +80,7 @@ def test_faults_and_tags_through_the_client(live_server, make_user, api_key_for,
     send_mail(tagged, subject="Second try")
     (report,) = mayfly.faults(box.address)
     assert (report["id"], report["fired"], report["remaining"]) == (rule["id"], 1, 0)
-    message = mayfly.wait_for_message(box.address, tag="test_7", timeout=5)
+    message = mayfly.wait_for_message(box.address, tag="test_7", timeout=30)
     assert message["subject"] == "Second try" and message["tag"] == "test_7"
     assert mayfly.messages(box.address, tag="other") == []
     mayfly.delete_fault(box.address, rule["id"])

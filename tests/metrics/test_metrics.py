@@ -40,6 +40,9 @@ def test_token_required(scraped):
     web = scraped.test_client()
     assert web.get("/metrics").status_code == 401
     assert web.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    # Only `Authorization: Bearer <token>`: the bare token, or another scheme, is refused.
+    for sent in (TOKEN, f"Basic {TOKEN}", f"Token {TOKEN}", f"Bearer{TOKEN}", "Bearer "):
+        assert web.get("/metrics", headers={"Authorization": sent}).status_code == 401, sent
     answer = web.get("/metrics", headers=SCRAPE)
     assert answer.status_code == 200 and answer.mimetype == "text/plain"
     assert answer.headers["X-Content-Type-Options"] == "nosniff"  # security headers too
