@@ -79,6 +79,10 @@ class Settings:
         "SMTP worker processes sharing the port (SO_REUSEPORT); auto is one per CPU core.")
     smtp_max_recipients: int = setting("SMTP_MAX_RECIPIENTS", "100", parse_positive,
                                        "Recipients accepted per message.")
+    smtp_max_transaction_bytes: int = setting(
+        "SMTP_MAX_TRANSACTION_BYTES", "50MiB", parse_size,
+        "What one message may store in all: its size times its recipient mailboxes; past it, "
+        "452 at RCPT (size declared) or 552 at DATA, so a sender sends to fewer at once.")
     smtp_max_line_length: int = setting(
         "SMTP_MAX_LINE_LENGTH", "65536", parse_positive,
         "Longest line (octets, CRLF included) accepted in DATA; longer gets 500.")

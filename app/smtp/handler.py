@@ -54,15 +54,31 @@ def _would_share_a_fault(envelope: Envelope, check: delivery.RcptCheck) -> bool:
     return check.faulty or bool(getattr(envelope, "mayfly_faulty", None))
 
 
+# One transaction's size times its copies is what it writes under the store's write lock.
+TOO_MUCH_FOR_ONE_TRANSACTION = ("452 4.5.3 Too much to store for one more recipient: "
+                                "send to this one separately")
+
+
+def _declared_size(envelope: Envelope) -> int:
+    """The SIZE= a sender declared at MAIL (RFC 1870), else 0."""
+    for option in envelope.mail_options:
+        name, _, value = option.partition("=")
+        if name.upper() == "SIZE" and value.isdigit():
+            return int(value)
+    return 0
+
+
 CHECK_THREADS = 2
 
 
 class MayflyHandler:
     """The aiosmtpd hooks Mayfly implements: MAIL (while draining), RCPT and DATA."""
 
-    def __init__(self, app: Flask, max_recipients: int, committer: GroupCommitter) -> None:
+    def __init__(self, app: Flask, max_recipients: int, committer: GroupCommitter,
+                 max_transaction_bytes: int) -> None:
         self._app = app
         self._max_recipients = max_recipients
+        self._max_transaction_bytes = max_transaction_bytes
         self._committer = committer
         self.draining = False
         # Recipient checks run on a few threads that each keep one app context (and so one
@@ -91,6 +107,8 @@ class MayflyHandler:
     async def _rcpt(self, envelope: Envelope, address: str, rcpt_options: list[str]) -> str:
         if len(envelope.rcpt_tos) >= self._max_recipients:
             return "452 4.5.3 Too many recipients"
+        if _declared_size(envelope) * (len(envelope.rcpt_tos) + 1) > self._max_transaction_bytes:
+            return TOO_MUCH_FOR_ONE_TRANSACTION
         try:
             check = await self._run(delivery.check_recipient, address)
         except Exception:
@@ -111,6 +129,8 @@ class MayflyHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
+        if len(raw) * len(set(envelope.rcpt_tos)) > self._max_transaction_bytes:
+            return "552 5.3.4 Too big for this many recipients: send to fewer at once"
         outcome = await self._committer.submit(
             Incoming(envelope.mail_from or "", list(envelope.rcpt_tos), raw,
                      client_ip=_peer_ip(session), helo=session.host_name or ""))

@@ -128,7 +128,8 @@ class MayflyController(Controller):
 
     def __init__(self, app: Flask, settings: Settings, host: str, port: int) -> None:
         self.committer = GroupCommitter(app)
-        self.handler_obj = MayflyHandler(app, settings.smtp_max_recipients, self.committer)
+        self.handler_obj = MayflyHandler(app, settings.smtp_max_recipients, self.committer,
+                                         settings.smtp_max_transaction_bytes)
         self.connections = Connections(settings.smtp_max_connections,
                                        settings.smtp_max_connections_per_ip)
         self._smtp_cls = _smtp_class(settings, self.connections)

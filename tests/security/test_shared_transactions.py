@@ -126,3 +126,38 @@ def test_tags_of_a_faulty_mailbox_still_share_its_transaction(client, smtp_serve
         sendmail(smtp_server, ["flaky+a@mayfly.test", "flaky+b@mayfly.test"],
                  build_eml(to="flaky@mayfly.test"))
     assert refused.value.smtp_code == 554  # the rule's own answer, for its own mailbox only
+
+
+@pytest.fixture
+def capped(make_app):
+    """A server whose transactions may store 100 KB in all (size times copies)."""
+    from app.smtp.server import build_controller
+    from tests.conftest import free_port
+
+    app = make_app(mailbox_quota=0, smtp_max_transaction_bytes=100_000)
+    controller = build_controller(app, app.config["MAYFLY"], "127.0.0.1", free_port())
+    controller.start()
+    yield controller
+    controller.stop()
+
+
+def test_a_declared_size_splits_a_transaction_that_would_store_too_much(client, capped):
+    recipients = ["cap1@mayfly.test", "cap2@mayfly.test", "cap3@mayfly.test"]
+    # smtplib declares SIZE= because Mayfly advertises it: two copies of 40 KB fit, a third
+    # is told to come back in a transaction of its own.
+    refused = sendmail(capped, recipients, padded(40_000, recipients[0]))
+    assert list(refused) == ["cap3@mayfly.test"] and refused["cap3@mayfly.test"][0] == 452
+    assert [count(client, a) for a in recipients] == [1, 1, 0]
+    sendmail(capped, recipients[2:], padded(40_000, recipients[2]))
+    assert count(client, recipients[2]) == 1
+
+
+def test_an_undeclared_size_over_the_cap_is_refused_whole(client, capped):
+    recipients = ["big1@mayfly.test", "big2@mayfly.test", "big3@mayfly.test"]
+    with smtplib.SMTP(capped.hostname, capped.port, timeout=30) as smtp:
+        smtp.ehlo()
+        assert smtp.mail("app@example.org")[0] == 250  # no SIZE= declared
+        assert all(smtp.rcpt(r)[0] == 250 for r in recipients)
+        code, reply = smtp.data(padded(40_000, recipients[0]))
+    assert (code, reply[:5]) == (552, b"5.3.4")
+    assert [count(client, a) for a in recipients] == [0, 0, 0]
