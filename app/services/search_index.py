@@ -92,10 +92,15 @@ def _fts_rows(expression: str) -> sa.Select[tuple[int]]:
 def _positive(terms: list[Term], mailbox_ids: list[int] | None) -> str:
     positive = [_fts_phrase(t) for t in terms
                 if t.field in WORD_FIELDS and words(t.value) and not t.negated]
-    if mailbox_ids is not None and len(mailbox_ids) <= MAX_NAMED_MAILBOXES:
-        named = " OR ".join(f"m{int(i)}" for i in mailbox_ids) or "m0"
-        positive.append(f"{{mailbox}} : ({named})")
-    return " AND ".join(positive)
+    scope = _mailbox_scope(mailbox_ids)
+    return " AND ".join([*positive, scope] if scope else positive)
+
+
+def _mailbox_scope(mailbox_ids: list[int] | None) -> str | None:
+    """The index's own narrowing to a search's mailboxes, when it names few enough."""
+    if mailbox_ids is None or len(mailbox_ids) > MAX_NAMED_MAILBOXES:
+        return None
+    return "{mailbox} : (" + (" OR ".join(f"m{int(i)}" for i in mailbox_ids) or "m0") + ")"
 
 
 def _sqlite(terms: list[Term], mailbox_ids: list[int] | None) -> sa.ColumnElement[bool]:
@@ -104,7 +109,11 @@ def _sqlite(terms: list[Term], mailbox_ids: list[int] | None) -> sa.ColumnElemen
     if any(not t.negated for t in terms):
         clauses.append(Message.id.in_(_fts_rows(_positive(terms, mailbox_ids))))
     if negative:
-        clauses.append(Message.id.not_in(_fts_rows(" OR ".join(negative))))
+        # What to leave out is looked up in the search's mailboxes only, not the whole store.
+        excluded = "(" + " OR ".join(negative) + ")"
+        scope = _mailbox_scope(mailbox_ids)
+        clauses.append(Message.id.not_in(_fts_rows(f"{excluded} AND {scope}" if scope
+                                                   else excluded)))
     return sa.and_(*clauses)
 
 
