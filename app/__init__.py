@@ -1,4 +1,6 @@
-"""Mayfly: the app factory. Only wsgi.py and smtpd_runner.py call it at start."""
+"""Mayfly: the app factory, and the end of an app. Only wsgi.py and smtpd_runner.py call the
+factory at start; whoever made an app disposes it (gunicorn's worker_exit hook, the SMTP
+sidecar's stop, the tests' fixtures)."""
 
 from __future__ import annotations
 
@@ -50,3 +52,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     static_files.register(app)
     cli.register(app)
     return app
+
+
+def dispose(app: Flask, timeout: float = 5.0) -> list[str]:
+    """The end of an app: every background thread it started (new-mail watcher, webhook
+    senders, sender checks) stops, joined within `timeout` seconds, and its store
+    connections close. Returns the names of threads still running; safe to repeat."""
+    from app.services import background
+
+    return background.dispose(app, timeout)

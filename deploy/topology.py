@@ -111,6 +111,14 @@ class Topology:
                 **self.settings}
 
     def start(self) -> None:
+        """Start every part; if one fails, stop those already started (none is left behind)."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
         self._postgres()
         self._redis()
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],

@@ -19,12 +19,15 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import ROOT, create_app
+from app import ROOT, create_app, dispose
 from app.config import Settings
 from app.extensions import db
 from app.services import domains
 from app.smtp.server import MayflyController, build_controller
 from tests.factories import build_eml
+
+# Fails any test that leaves a Mayfly background thread running after its app is disposed.
+pytest_plugins = ["tests.thread_guard"]
 
 DOMAINS = ("mayfly.test", "other.test")
 # Sender checks never ask the internet's DNS from a test: a process started without a stub
@@ -60,9 +63,25 @@ def database_template(tmp_path_factory: pytest.TempPathFactory, pytestconfig) ->
 
 
 def _postgres_url() -> str | None:
-    import os
-
     return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (a copy of the
+    server's, made empty here), so workers never truncate each other's tables. Everything that
+    reads TEST_DATABASE_URL afterwards (fixtures, launched processes) gets the worker's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = _postgres_url()
+    if not (worker and url):
+        return
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    os.environ["TEST_DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -85,18 +104,21 @@ def app(settings: Settings) -> Iterator[Flask]:
             db.session.commit()
         domains.sync_configured()
     yield app
-    with app.app_context():
-        db.engine.dispose()
+    dispose(app)
 
 
 @pytest.fixture
-def make_app(settings: Settings) -> Callable[..., Flask]:
-    """An app on the same database with some settings changed."""
+def make_app(settings: Settings) -> Iterator[Callable[..., Flask]]:
+    """An app on the same database with some settings changed; disposed after the test."""
+    made: list[Flask] = []
 
     def build(**changes: object) -> Flask:
-        return create_app(replace(settings, **changes))  # type: ignore[arg-type]
+        made.append(create_app(replace(settings, **changes)))  # type: ignore[arg-type]
+        return made[-1]
 
-    return build
+    yield build
+    for app in made:
+        dispose(app)
 
 
 @pytest.fixture

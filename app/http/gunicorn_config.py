@@ -37,6 +37,7 @@ workers = _settings.web_workers
 worker_class = "app.http.worker.MayflyWorker"
 worker_connections = _settings.web_connections
 # A stop ends waits and streams at once (see the worker); ordinary requests get this long.
+# scripts/serve passes a shorter one (--graceful-timeout): it stops everything within 10 s.
 graceful_timeout = 30
 keepalive = 5
 accesslog = "-"
@@ -69,3 +70,15 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """A worker on its way out ends what its app runs in the background (the new-mail
+    watcher) and closes its store connections."""
+    from flask import Flask
+
+    from app.services.background import dispose
+
+    app = getattr(worker, "wsgi", None)
+    if isinstance(app, Flask):
+        dispose(app, timeout=2.0)

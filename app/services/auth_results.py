@@ -6,20 +6,23 @@ a batch (an atomic update stamps `auth_claimed_at`, so several sidecars never ta
 twice, and a claim abandoned by a crash is taken again after CLAIM_TIMEOUT), evaluates them
 on a few threads outside any transaction, and stores every verdict in one transaction that
 also wakes whoever waits on those mailboxes.
+
+The evaluating threads (mayfly-auth_N) belong to the app (app.services.background): one pool
+per app, made on first use, shut down when the app is disposed.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 
 from app.extensions import db
 from app.models import Message
 from app.models.base import utcnow
-from app.services import auth_checks, changes
+from app.services import auth_checks, background, changes
 from app.services.context import settings
 
 BATCH = 32
@@ -27,15 +30,15 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy")
 MESSAGES = cast(sa.Table, Message.__table__)
 _STORE_VERDICTS = sa.update(MESSAGES).where(MESSAGES.c.id == sa.bindparam("_id"))
+THREADS = 8
+_POOL = "auth"
 
 
-_pool = ThreadPoolExecutor(8, thread_name_prefix="mayfly-auth")
-
-
-def stop() -> None:
+def stop(app: Flask) -> None:
     """Drop the evaluations not yet started (their claims lapse after CLAIM_TIMEOUT and are
-    taken again), so a stopping sidecar waits for at most the few under way."""
-    _pool.shutdown(wait=False, cancel_futures=True)
+    taken again), so a stopping sidecar waits for at most the few under way. For good: the
+    app evaluates nothing more."""
+    background.of(app).close_pool(_POOL)
 
 
 def evaluate_pending(limit: int = BATCH) -> int:
@@ -48,7 +51,8 @@ def evaluate_pending(limit: int = BATCH) -> int:
     timeout = config.auth_dns_timeout.total_seconds()
     envelopes = [auth_checks.Envelope(row.raw, row.client_ip or "", row.helo or "",
                                       row.envelope_from or "") for row in claimed]
-    verdicts = list(_pool.map(
+    pool = background.of(current_app).shared_pool(_POOL, THREADS)
+    verdicts = list(pool.map(
         lambda e: auth_checks.evaluate(e, config.smtp_hostname, timeout), envelopes))
     db.session.execute(_STORE_VERDICTS, [
         {"_id": row.id, "auth": found, "auth_pending": False, "auth_claimed_at": None,

@@ -6,13 +6,16 @@ at commit with the mailbox ids (so mail stored by any SMTP process on any host w
 at once); on SQLite it reads the ids of messages newer than the last it saw, five times a
 second. A waiter sleeps until its own mailbox (or, for an address that has no mailbox yet,
 any mailbox) changes, so a thousand open streams cost nothing while no mail comes for them.
+
+The watcher's thread belongs to its app (app.services.background): it ends when the watcher
+closes or the app is disposed, and while the store is away it retries every RETRY_EVERY
+seconds, logging the first failure in full and the following ones in one line.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -22,6 +25,7 @@ from flask import Flask, current_app
 
 from app.extensions import db
 from app.models import Message
+from app.services import background
 
 log = logging.getLogger(__name__)
 CHANNEL = "mayfly_messages"
@@ -30,6 +34,8 @@ EVERYTHING = "*"  # a NOTIFY payload that wakes every waiter (too many ids to li
 MAX_PAYLOAD = 7000  # PostgreSQL's limit is 8000 bytes
 SQLITE_BATCH = 5000
 READY_SECONDS = 5.0
+RETRY_EVERY = 1.0
+NOTIFY_WAIT = 0.5  # how soon a LISTEN notices a stop
 _lock = threading.Lock()
 
 
@@ -53,8 +59,16 @@ class Watcher:
         self._watched: Counter[int | None] = Counter()
         self._versions: dict[int | None, int] = {}
         self.closed = False
+        self._stop = threading.Event()  # set by close(): the thread ends
         self._ready = threading.Event()
-        threading.Thread(target=self._run, name="mayfly-watcher", daemon=True).start()
+        self._failures = 0  # in a row, since the store last answered
+        tasks = background.of(app)
+        try:
+            tasks.on_dispose(self.close)
+            tasks.start("watcher", self._run)
+        except background.Disposed:  # a disposed app: every wait ends at once
+            self.close()
+            return
         # Mail committed after this returns is seen: the listener (or the SQLite baseline)
         # is in place first.
         self._ready.wait(READY_SECONDS)
@@ -83,10 +97,11 @@ class Watcher:
                 self._versions.pop(mailbox_id, None)
 
     def close(self) -> None:
-        """Wake every waiter for good (the process is stopping)."""
+        """Wake every waiter for good and end the thread (the process is stopping)."""
         with self._changed:
             self.closed = True
             self._changed.notify_all()
+        self._stop.set()
 
     def _bump(self, mailbox_ids: Iterable[int] | None) -> None:
         """New mail for these mailboxes (None: any, or unknown which)."""
@@ -99,18 +114,31 @@ class Watcher:
                 self._changed.notify_all()
 
     def _run(self) -> None:
-        while not self.closed:
+        while not self._stop.is_set():
             try:
                 with self._app.app_context():
                     if db.engine.dialect.name == "postgresql":
                         self._listen()
                     else:
                         self._poll_new_rows()
-            except Exception:  # the store went away: waiters still time out; retry soon
-                log.exception("new-mail watcher failed; retrying")
+            except Exception as exc:  # the store went away: waiters still time out; retry
+                if self._stop.is_set():
+                    return  # stopping: the store may close under us
+                self._failures += 1
+                if self._failures == 1:
+                    log.exception("new-mail watcher failed; retrying")
+                else:
+                    log.warning("new-mail watcher still failing (%d times): %s",
+                                self._failures, " ".join(str(exc).split()))
                 self._ready.set()  # nobody waits for a listener that cannot start now
                 self._bump(None)  # let waiters look for themselves meanwhile
-                time.sleep(1)
+                self._stop.wait(RETRY_EVERY)
+
+    def _listening(self) -> None:
+        if self._failures:
+            log.info("new-mail watcher works again")
+        self._failures = 0
+        self._ready.set()
 
     def _listen(self) -> None:
         connection = db.engine.raw_connection()
@@ -119,9 +147,9 @@ class Watcher:
             driver: Any = connection.dbapi_connection  # psycopg's own connection
             driver.autocommit = True
             driver.execute(f"LISTEN {CHANNEL}")
-            self._ready.set()
-            while not self.closed:
-                for note in driver.notifies(timeout=5.0, stop_after=1):
+            self._listening()
+            while not self._stop.is_set():
+                for note in driver.notifies(timeout=NOTIFY_WAIT, stop_after=1):
                     self._bump(_mailbox_ids(note.payload))
         finally:
             connection.close()
@@ -129,9 +157,8 @@ class Watcher:
     def _poll_new_rows(self) -> None:
         last = db.session.execute(sa.select(sa.func.max(Message.id))).scalar() or 0
         db.session.remove()
-        self._ready.set()
-        while not self.closed:
-            time.sleep(SQLITE_CHECK_EVERY)
+        self._listening()
+        while not self._stop.wait(SQLITE_CHECK_EVERY):
             rows = db.session.execute(
                 sa.select(Message.id, Message.mailbox_id).where(Message.id > last)
                 .order_by(Message.id).limit(SQLITE_BATCH)).all()

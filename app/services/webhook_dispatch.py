@@ -2,6 +2,9 @@
 PER_HOST at once to one receiver (host and port), so one slow or hanging receiver cannot
 hold up another's.
 
+A Dispatcher's thread pool belongs to its app (app.services.background): its threads are
+named mayfly-webhook_N, and disposing the app drops the sends not yet started and joins them.
+
 The SMTP sidecar's parent runs one Dispatcher: every tick it claims what is due (an atomic
 update gives each delivery a lease, so several dispatchers never send one twice) as far as
 free threads and per-host room allow, and hands each to its thread pool. A failed delivery
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from datetime import timedelta
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -23,7 +26,7 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.models import Webhook, WebhookDelivery
 from app.models.base import utcnow
-from app.services import metrics, outbound
+from app.services import background, metrics, outbound
 from app.services.context import settings
 from app.services.webhooks import sign
 
@@ -40,7 +43,7 @@ class Dispatcher:
         self._threads = config.webhook_concurrency
         # A lease outlives the longest send, so a delivery is never sent twice at once.
         self._lease = config.webhook_timeout + timedelta(seconds=30)
-        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="mayfly-webhook")
+        self._pool = background.of(app).pool("webhook", self._threads)
         self._lock = threading.Lock()
         self._by_host: Counter[str] = Counter()
         self._running: set[Future[None]] = set()
@@ -65,8 +68,10 @@ class Dispatcher:
         """Wait for the deliveries under way."""
         wait(list(self._running), timeout=timeout)
 
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, wait: bool = True) -> None:
+        """Drop the deliveries not yet started (their leases lapse and they are sent later);
+        with `wait`, wait for those under way (each ends by WEBHOOK_TIMEOUT)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
     def _due(self) -> list[tuple[int, str]]:
         with self._lock:

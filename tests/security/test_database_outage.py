@@ -1,36 +1,59 @@
 """The database goes away: SMTP answers 451 (try again), never 250, and resumes by itself.
 
-Needs the PostgreSQL server that scripts/test starts (it exports TEST_PG_CTL and friends so
-the test can stop and start it); it runs in the suite's PostgreSQL pass.
+Needs PostgreSQL's binaries (scripts/test exports TEST_PG_CTL); the test stops and starts a
+server of its own, so the suite's shared server keeps serving the other workers' tests.
 """
 
 from __future__ import annotations
 
 import os
 import smtplib
-import subprocess
 import time
+from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message
+from app.services import domains
+from app.smtp.server import build_controller
+from tests.conftest import _migrate, free_port
 from tests.factories import build_eml
+from tests.postgres_server import PrivateServer, private_postgres
 
-PG_CTL = os.environ.get("TEST_PG_CTL")
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.skipif(not PG_CTL, reason="runs in scripts/test's PostgreSQL pass, which "
-                                          "can stop and start its own server"),
+    pytest.mark.skipif(not os.environ.get("TEST_PG_CTL"),
+                       reason="runs in scripts/test's PostgreSQL pass, which has the binaries"),
 ]
 
 
-def pg_ctl(*args: str) -> None:
-    command = [PG_CTL, "-D", os.environ["TEST_PG_DATA"], *args]
-    if os.geteuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
-    subprocess.run(command, check=True, capture_output=True, timeout=60)
+@pytest.fixture
+def own_server() -> Iterator[PrivateServer]:
+    with private_postgres() as server:
+        yield server
+
+
+@pytest.fixture
+def outage_app(own_server, settings, make_app):
+    _migrate(replace(settings, database_url=own_server.url))
+    app = make_app(database_url=own_server.url)
+    with app.app_context():
+        domains.sync_configured()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def outage_smtp(outage_app):
+    controller = build_controller(outage_app, outage_app.config["MAYFLY"], "127.0.0.1",
+                                  free_port())
+    controller.start()
+    yield controller
+    controller.stop()
 
 
 def send(server, subject: str) -> int:
@@ -46,20 +69,19 @@ def send(server, subject: str) -> int:
         return exc.smtp_code
 
 
-def test_outage_answers_451_and_recovers(app, smtp_server, capsys):
-    assert send(smtp_server, "before") == 250
-    pg_ctl("-m", "fast", "-w", "stop")
+def test_outage_answers_451_and_recovers(outage_app, outage_smtp, own_server, capsys):
+    assert send(outage_smtp, "before") == 250
+    own_server.stop()
     try:
-        during = [send(smtp_server, f"during-{i}") for i in range(5)]
+        during = [send(outage_smtp, f"during-{i}") for i in range(5)]
     finally:
-        pg_ctl("-w", "-l", os.environ["TEST_PG_LOG"], "-o", os.environ["TEST_PG_OPTIONS"],
-               "start")
+        own_server.start()
     assert set(during) == {451}, during
     deadline = time.monotonic() + 30
-    while (code := send(smtp_server, "after")) != 250:
+    while (code := send(outage_smtp, "after")) != 250:
         assert time.monotonic() < deadline, f"never recovered: {code}"
         time.sleep(0.5)
-    with app.app_context():
+    with outage_app.app_context():
         subjects = set(db.session.execute(sa.select(Message.subject)).scalars())
     assert "before" in subjects and "after" in subjects
     assert not any(s.startswith("during") for s in subjects)

@@ -1,4 +1,6 @@
-"""The SMTP sidecar as a real process tree: workers sharing the port, clean stop on SIGTERM."""
+"""The SMTP sidecar as a real process tree: workers sharing the port, clean stop on SIGTERM
+(transactions under way finish, then every worker is gone, promptly), and workers that stop
+by themselves when the sidecar is killed."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from app.extensions import db
 from app.models import Message
 from tests.conftest import free_port
 from tests.factories import build_eml
+from tests.processes import MARK, gone_within, marked, new_mark, refused
 
 
 def test_workers_share_the_port_and_stop_cleanly(app, settings):
@@ -55,3 +58,77 @@ def test_workers_share_the_port_and_stop_cleanly(app, settings):
     with app.app_context():
         subjects = db.session.execute(sa.select(Message.subject)).scalars().all()
     assert sorted(subjects) == sorted(f"n{i}" for i in range(40))
+
+
+class Runner:
+    """`python smtpd_runner.py` on a free port, its output collected; every process of it
+    carries a mark."""
+
+    def __init__(self, settings, processes: int) -> None:
+        self.port, self.mark = free_port(), new_mark()
+        env = {**os.environ, "DATABASE_URL": settings.database_url, "SMTP_PORT": str(self.port),
+               "SECRET_KEY": settings.secret_key, "MAIL_DOMAINS": "mayfly.test",
+               "SMTP_PROCESSES": str(processes), MARK: self.mark}
+        self.process = subprocess.Popen([sys.executable, "smtpd_runner.py"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.process.stdout),
+                                        daemon=True)
+        self._reader.start()
+        deadline = time.monotonic() + 90
+        while not any("SMTP listening" in line for line in self.lines):
+            assert time.monotonic() < deadline and self.process.poll() is None, self.output()
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=10)
+
+
+def test_a_stop_lets_the_transaction_under_way_finish_then_leaves_nothing(app, settings):
+    runner = Runner(settings, processes=2)
+    try:
+        with smtplib.SMTP("127.0.0.1", runner.port, timeout=30) as smtp:
+            smtp.ehlo()
+            smtp.mail("a@example.org")
+            smtp.rcpt("late@mayfly.test")
+            assert smtp.docmd("DATA")[0] == 354
+            smtp.send(b"Subject: under way\r\n\r\nfirst half\r\n")
+            started = time.monotonic()
+            runner.process.send_signal(signal.SIGTERM)
+            time.sleep(0.5)  # draining by now, most likely; either way this must finish
+            smtp.send(b"second half\r\n.\r\n")
+            assert smtp.getreply()[0] == 250  # the drain let it finish
+        code = runner.process.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        runner.close()
+    assert code == 0, runner.output()
+    # Every worker drained and stopped by itself, none killed at STOP_SECONDS: the stop kept
+    # its own deadline (a count of what happened, not a stopwatch on a busy machine).
+    assert "worker exit codes [0, 0]" in runner.output(), runner.output()
+    # A stop that waited on something unbounded (an idle client, a stuck thread) would hang;
+    # the bound only tells that apart, far above STOP_SECONDS plus a slow exit.
+    assert took < 60, f"stopping took {took:.1f} s\n{runner.output()}"
+    assert marked(runner.mark) == []  # no worker outlived the sidecar
+    assert refused(runner.port)
+    with app.app_context():
+        subjects = db.session.execute(sa.select(Message.subject)).scalars().all()
+    assert subjects == ["under way"]
+
+
+def test_workers_stop_by_themselves_when_the_sidecar_is_killed(settings):
+    runner = Runner(settings, processes=2)
+    try:
+        assert len(marked(runner.mark)) == 3  # the sidecar and its two workers
+        runner.process.kill()  # nothing forwards a stop to the workers
+        assert gone_within(runner.mark, 60) == []  # in seconds; the deadline bounds a hang
+        assert refused(runner.port)
+    finally:
+        runner.close()
