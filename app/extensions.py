@@ -37,6 +37,11 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
 
+# How long a SQLite statement waits for the write lock. Group commit writes in slices, so a
+# writer holds the lock for well under a second; gunicorn's worker timeout stays above this.
+SQLITE_BUSY_SECONDS = 30
+
+
 @event.listens_for(Engine, "connect")
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and the SMTP writer work at once; foreign keys make cascades real."""
@@ -46,5 +51,5 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()

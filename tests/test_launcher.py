@@ -254,3 +254,15 @@ def _stored(folder: Path, subject: str) -> int:
                                       .where(Message.subject == subject)).scalar_one()
     finally:
         engine.dispose()
+
+
+def test_gunicorns_worker_timeout_outlasts_any_lock_wait():
+    """A web worker waiting for SQLite's write lock is not killed for missing its heartbeat."""
+    from app.extensions import SQLITE_BUSY_SECONDS
+
+    # In a process of its own, as gunicorn reads it (the config patches gevent in).
+    read = subprocess.run([sys.executable, "-c", "import runpy; print(runpy.run_module("
+                           "'app.http.gunicorn_config')['timeout'])"], cwd=ROOT, check=True,
+                          capture_output=True, text=True,
+                          env={**os.environ, "SECRET_KEY": "x" * 40})
+    assert int(read.stdout.split()[-1]) > SQLITE_BUSY_SECONDS

@@ -39,6 +39,9 @@ worker_connections = _settings.web_connections
 # A stop ends waits and streams at once (see the worker); ordinary requests get this long.
 # scripts/serve passes a shorter one (--graceful-timeout): it stops everything within 10 s.
 graceful_timeout = 30
+# A gevent worker blocked in SQLite's busy wait misses its heartbeat: the arbiter must not
+# kill it (and every stream it holds) before the wait can end (app.extensions).
+timeout = 2 * 30
 keepalive = 5
 accesslog = "-"
 control_socket_disable = True  # one gunicorn per instance; nothing uses gunicornc
