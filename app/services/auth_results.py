@@ -13,6 +13,7 @@ per app, made on first use, shut down when the app is disposed.
 
 from __future__ import annotations
 
+from concurrent import futures
 from datetime import timedelta
 from typing import Any, cast
 
@@ -31,6 +32,7 @@ VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerr
 MESSAGES = cast(sa.Table, Message.__table__)
 _STORE_VERDICTS = sa.update(MESSAGES).where(MESSAGES.c.id == sa.bindparam("_id"))
 THREADS = 8
+GATHER = 0.05  # seconds: verdicts that come this close together share one transaction
 _POOL = "auth"
 
 
@@ -52,18 +54,29 @@ def evaluate_pending(limit: int = BATCH) -> int:
     envelopes = [auth_checks.Envelope(row.raw, row.client_ip or "", row.helo or "",
                                       row.envelope_from or "") for row in claimed]
     pool = background.of(current_app).shared_pool(_POOL, THREADS)
-    verdicts = list(pool.map(
-        lambda e: auth_checks.evaluate(e, config.smtp_hostname, timeout), envelopes))
+    waiting = {pool.submit(auth_checks.evaluate, envelope, config.smtp_hostname, timeout): row
+               for row, envelope in zip(claimed, envelopes, strict=True)}
+    # Verdicts are stored as they come (those done within GATHER of each other together): a
+    # message whose lookups hang (its budget is eight timeouts) holds up no other message.
+    while waiting:
+        futures.wait(waiting, return_when=futures.FIRST_COMPLETED)
+        done, _ = futures.wait(waiting, timeout=GATHER)
+        _store([(waiting.pop(future), future.result()) for future in done])
+    return len(claimed)
+
+
+def _store(verdicts: list[tuple[Any, dict[str, Any]]]) -> None:
+    if not verdicts:
+        return
     db.session.execute(_STORE_VERDICTS, [
         {"_id": row.id, "auth": found, "auth_pending": False, "auth_claimed_at": None,
          "auth_spf": _word(found["spf"]["result"]),
          "auth_dkim": _word(auth_checks.dkim_summary(found)),
          "auth_dmarc": _word(found["dmarc"]["result"]),
          "auth_arc": _word(found["arc"]["result"])}
-        for row, found in zip(claimed, verdicts, strict=True)])  # one executemany
-    changes.notify_in_transaction(row.mailbox_id for row in claimed)
+        for row, found in verdicts])  # one executemany
+    changes.notify_in_transaction(row.mailbox_id for row, _ in verdicts)
     db.session.commit()
-    return len(claimed)
 
 
 def _claim(limit: int) -> list[Any]:

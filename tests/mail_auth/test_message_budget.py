@@ -4,10 +4,17 @@ and of time, past which every further lookup is a temperror at once. Against a s
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
+
 import dkim
 import pytest
+import sqlalchemy as sa
 
-from app.services import auth_checks
+from app.extensions import db
+from app.models import Mailbox, Message
+from app.services import auth_checks, auth_results
 from tests.factories import build_eml
 from tests.mail_auth.stub_dns import dkim_key_pair, stub_dns
 
@@ -80,3 +87,38 @@ def test_names_that_never_answer_use_up_the_time_budget_not_more(dns, key_pair):
     assert [s["result"] for s in found["dkim"]] == ["temperror"] * 10
     silent_asked = {name for name in dns.asked if name in dns.silent}
     assert len(silent_asked) <= auth_checks.MESSAGE_TIMEOUTS + 1
+
+
+def test_a_slow_message_holds_up_no_other_of_its_batch(send_mail, key_pair, make_app):
+    """Its verdicts are stored as they come: a message whose key lookup hangs (10 s here)
+    does not keep the verdicts of the rest of its batch from their readers."""
+    with stub_dns() as stub:
+        stub.txt.update({"example.org": "v=spf1 ip4:127.0.0.1 -all",
+                         "_dmarc.example.org": "v=DMARC1; p=reject",
+                         "s0._domainkey.example.org": f"v=DKIM1; k=rsa; p={key_pair[1]}"})
+        stub.silent.add("s1._domainkey.example.org")
+        send_mail("slow@mayfly.test", signed_many(key_pair, 1, selector="s1"))
+        send_mail("fast@mayfly.test", signed_many(key_pair, 1))
+        checking = make_app(auth_dns_servers=(stub.server,),
+                            auth_dns_timeout=timedelta(seconds=10))
+
+        def pending(address: str) -> bool:
+            with checking.app_context():
+                return db.session.execute(sa.select(Message.auth_pending).join(Mailbox).where(
+                    Mailbox.address == address)).scalar_one()
+
+        def evaluate() -> None:
+            with checking.app_context():
+                auth_results.evaluate_pending()
+
+        worker = threading.Thread(target=evaluate)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while pending("fast@mayfly.test"):
+                assert time.monotonic() < deadline, "the fast message's verdicts never came"
+                time.sleep(0.05)
+            assert pending("slow@mayfly.test")  # still waiting for its key
+        finally:
+            worker.join(120)
+    assert not pending("slow@mayfly.test")
