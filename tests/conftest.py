@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -86,11 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def settings(database_template: str, tmp_path: Path) -> Settings:
+    # Links Mayfly writes start with PUBLIC_URL: the port the test's live server will take.
+    public_url = f"http://127.0.0.1:{free_port()}"
     if database_template.startswith("postgresql"):
-        return _base_settings(database_template, tmp_path)
+        return replace(_base_settings(database_template, tmp_path), public_url=public_url)
     path = tmp_path / "mayfly.db"
     shutil.copy(database_template, path)
-    return _base_settings(f"sqlite:///{path}", tmp_path)
+    return replace(_base_settings(f"sqlite:///{path}", tmp_path), public_url=public_url)
 
 
 @pytest.fixture
@@ -224,7 +227,11 @@ def serve(app: Flask) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    try:  # on the port its PUBLIC_URL names, so the links it writes lead back to it
+        port = urlsplit(app.config["MAYFLY"].public_url).port or 0
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except OSError:  # taken (another app of the test has it): links will not lead here
+        server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,7 +1,8 @@
 """Authorization: Bearer <API key or mailbox token> → the Principal the services check.
 
-`mf_…` is a user's API key (the API then acts as that user); `mbx_…` opens one protected
-mailbox. Resolved once per request and kept on `g`.
+`mf_…` is a user's API key (the API then acts as that user, with admin reach only for a key
+made with admin scope whose user is still an admin); `mbx_…` opens one protected mailbox.
+Resolved once per request and kept on `g`.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ def _authenticate() -> tuple[Principal, User | None]:
     if token is None:
         raise Unauthorized("Use 'Authorization: Bearer <token>'.")
     if api_keys.is_api_key(token):
-        user = api_keys.verify(token)
-        if user is None:
+        holder = api_keys.holder(token)
+        if holder is None:
             raise Unauthorized("That API key is not valid or was revoked.")
-        return Principal(user_id=user.id, is_admin=user.is_admin), user
+        # The user's own scope, even for an admin, unless the key was made with admin scope.
+        return holder.principal, holder.user
     mailbox_id = mailboxes.find_id_by_token(token)
     if mailbox_id is None:
         raise Unauthorized("That token opens no mailbox.")

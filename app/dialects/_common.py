@@ -71,19 +71,21 @@ def public_domains() -> list[str]:
 def install_key_auth(bp: Blueprint) -> None:
     """Every call of the blueprint carries a Mayfly API key as the password of HTTP Basic
     auth (any user name), as MailHog's and Mailpit's clients send credentials; the call acts
-    as the key's user (an admin's key sees every mailbox) and counts against their plan."""
+    as the key's user and counts against their plan. Its scope is the user's own mailboxes,
+    an admin's too: every tenant's mail (which delete-all would then wipe) only for a key
+    made with admin scope whose user is still an admin (api_keys.holder)."""
 
     @bp.before_request
     def _authenticate() -> None:
         if cors.is_options():
             return
         key = basic_password() or bearer_token()
-        user = api_keys.verify(key) if key else None
-        if user is None:
+        holder = api_keys.holder(key) if key else None
+        if holder is None:
             raise Unauthorized("Use HTTP Basic auth with a Mayfly API key as the password.")
-        g.principal = Principal(user_id=user.id, is_admin=user.is_admin)
-        g.user = user
-        quota_headers.before(user)
+        g.principal = holder.principal
+        g.user = holder.user
+        quota_headers.before(holder.user)
 
     bp.after_request(quota_headers.after)
 

@@ -1,11 +1,12 @@
 """MailHog's API, `/compat/mailhog/api/…`, HTTP Basic auth with a Mayfly API key as password.
 
 MailHog is a single-inbox catcher; here its inbox is the mail of every mailbox the key's
-user owns (every mailbox for an admin's key): totals, search and delete-all cover only that,
+user owns, an admin's too (every mailbox only for a key made with admin scope while its user
+is an admin): totals, search and delete-all cover only that,
 another user's ids answer 404 and changes to them do nothing. Served as MailHog 1.0.1 and its
 clients (npm `mailhog`, `cypress-mailhog`) use it:
 
-- `GET /api/v2/messages?start=&limit=` → `{"total", "count", "start", "items"}`, newest first.
+- `GET /api/v2/messages?start=&limit=` → `{"total", "start", "items", "count"}`, newest first.
 - `GET /api/v2/search?kind=from|to|containing&query=&start=&limit=` → the same shape.
 - `GET /api/v1/messages`, `GET /api/v1/messages/{ID}` → items; `GET …/{ID}/download` the raw.
 - `DELETE /api/v1/messages/{ID}` and `DELETE /api/v1/messages` → 200, empty body.
@@ -18,7 +19,11 @@ Data, Helo}`. Choices where MailHog is silent or Mayfly differs:
 - `MIME.Parts` lists every leaf part, nested multiparts flattened, so clients that look one
   level deep find the text, the HTML and the attachments. Parts carry no nested `MIME`.
 - `Raw.Helo` is empty: Mayfly does not keep the HELO name. `limit` defaults to 50, at most
-  1,000. Search: `from` matches the sender (header or envelope), `to` the recipients,
+  1,000. A page also stops once its items pass PAGE_BYTES encoded (8 MiB; always at least
+  one item): `count` says how many it holds and `total` how many there are, so a client
+  pages on with `start=start+count`. The JSON is streamed, `count` last, and messages are
+  loaded a few at a time, so a request holds a few messages in memory, never a page.
+- Search: `from` matches the sender (header or envelope), `to` the recipients,
   `containing` subject, addresses and text, within the native search's limits (1,000
   characters, 64 words): a query past them is 400.
 - Not served: the event stream, release, Jim (chaos) and outgoing SMTP: 404, in text.
@@ -26,9 +31,11 @@ Data, Helo}`. Choices where MailHog is silent or Mayfly differs:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+import orjson
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 
 from app.dialects._common import install_errors, install_key_auth, key_principal, text_error
 from app.http.downloads import raw_response
@@ -36,6 +43,7 @@ from app.mail import raw_view
 from app.mail.search_query import Term
 from app.models import Message
 from app.services import messages, owned_mail
+from app.services.access import Principal
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
 from app.services.search import terms as search_terms
@@ -84,11 +92,63 @@ def item(message: Message) -> dict[str, Any]:
     }
 
 
+# A page stops adding items once their encoded size passes this (always at least one): a
+# MailHog item carries a message about three times over (body, parts, raw), so 30 messages
+# of 2 MB made a 131 MB answer and a full page of large ones could be gigabytes.
+PAGE_BYTES = 8 * 1024 * 1024
+# Messages (raw source and all) are loaded at most this many at a time, fewer once the
+# items seen so far say fewer will fit: a request holds a batch, never a whole page.
+BATCH = 10
+
+
 def _listing(query: list[Term] | None = None) -> Response:
-    start, limit = _int("start", 0), _int("limit", 50)
-    found = owned_mail.page(key_principal(), start=start, limit=limit, query=query)
-    return jsonify({"total": found.matched, "count": len(found.messages), "start": start,
-                    "items": [item(m) for m in found.messages]})
+    """`{"total", "start", "items", "count"}`, streamed: `count` (what this page holds,
+    PAGE_BYTES permitting) comes last, once known; `total` is every match, so a client
+    pages on with `start=start+count`."""
+    start, limit = _int("start", 0), min(_int("limit", 50), owned_mail.MAX_LIMIT)
+    principal = key_principal()
+    # Counts and the first batch before the answer starts: an error is still an error.
+    first = owned_mail.page(principal, start=start, limit=min(limit, BATCH), query=query)
+    head = b'{"total":%d,"start":%d,"items":[' % (first.matched, start)
+    pending = [first.messages]  # handed over, not held by the closure for the whole answer
+
+    def body() -> Iterator[bytes]:
+        yield head
+        count = yield from _items(principal, pending.pop(), start, limit, query)
+        yield b'],"count":%d}' % count
+
+    return _streamed(body())
+
+
+def _items(principal: Principal, batch: list[Message], start: int, limit: int,
+           query: list[Term] | None) -> Iterator[bytes]:
+    """The encoded items of one page, comma-separated, loaded batch by batch from offset
+    `start`; returns how many were sent. Stops at `limit` items or before the item that
+    would take the page past PAGE_BYTES (the first is always sent)."""
+    count = sent = biggest = 0
+    position = start + len(batch)  # the offset of the next batch
+    seen: set[int] = set()
+    while batch and count < limit:
+        for message in batch:
+            if message.id in seen:  # mail arrived meanwhile and moved the offsets by one
+                continue
+            encoded = orjson.dumps(item(message))
+            if count and sent + len(encoded) > PAGE_BYTES:
+                return count
+            yield (b"," if count else b"") + encoded
+            seen.add(message.id)
+            count, sent, biggest = count + 1, sent + len(encoded), max(biggest, len(encoded))
+            if count >= limit:
+                return count
+        wanted = min(BATCH, limit - count, (PAGE_BYTES - sent) // max(biggest, 1) + 1)
+        batch = owned_mail.page(principal, start=position, limit=wanted,
+                                query=query).messages
+        position += len(batch)
+    return count
+
+
+def _streamed(chunks: Iterator[bytes]) -> Response:
+    return Response(stream_with_context(chunks), mimetype="application/json")
 
 
 @bp.get("/v2/messages")
@@ -110,9 +170,17 @@ def search_v2() -> Response:
 
 @bp.get("/v1/messages")
 def messages_v1() -> Response:
-    """MailHog v1: the list as a plain array."""
-    found = owned_mail.page(key_principal(), limit=_int("limit", 50))
-    return jsonify([item(m) for m in found.messages])
+    """MailHog v1: the list as a plain array, newest first, held to PAGE_BYTES like v2."""
+    limit = min(_int("limit", 50), owned_mail.MAX_LIMIT)
+    principal = key_principal()
+    pending = [owned_mail.page(principal, limit=min(limit, BATCH)).messages]
+
+    def body() -> Iterator[bytes]:
+        yield b"["
+        yield from _items(principal, pending.pop(), 0, limit, None)
+        yield b"]"
+
+    return _streamed(body())
 
 
 def _message_id(text: str) -> int:

@@ -8,9 +8,11 @@ from app.models.fault_rule import FaultRule
 from app.models.mailbox import Mailbox
 from app.models.mailbox_account import MailboxAccount
 from app.models.message import Attachment, Message
+from app.models.shown_once_taken import ShownOnceTaken
 from app.models.usage import UsageDay
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = ["ApiKey", "Attachment", "AttachmentNumber", "Base", "Domain", "FaultRule", "Mailbox",
-           "MailboxAccount", "Message", "UsageDay", "User", "Webhook", "WebhookDelivery"]
+           "MailboxAccount", "Message", "ShownOnceTaken", "UsageDay", "User", "Webhook",
+           "WebhookDelivery"]

@@ -24,3 +24,6 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Admin reach (every tenant's mail) is asked for when the key is made, by an admin, and
+    # holds only while its user is still an admin; any other key acts as its user alone.
+    admin_scope: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

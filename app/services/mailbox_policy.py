@@ -38,6 +38,17 @@ def is_held(mailbox: HasExpiry, now: datetime | None = None) -> bool:
             and mailbox.expires_at > now - settings().expired_hold)
 
 
+def held_when_deleted(lifetime: Lifetime) -> bool:
+    """Whether deleting a mailbox of this lifetime expires it now (its mail goes at once, the
+    row is held for EXPIRED_HOLD like any expired one, then purged) rather than removing it.
+
+    Public mailboxes are: otherwise "delete" would skip the hold, and a stranger could take
+    the address (a new mailbox) at once, while a tab, a test or a sender still uses it.
+    Owned and account mailboxes go at once: nobody else can be handed their address by it
+    being free again before their owner chose to free it."""
+    return lifetime is Lifetime.PUBLIC
+
+
 def expiry(lifetime: Lifetime, now: datetime | None = None) -> datetime | None:
     """When a mailbox made (or extended) now stops living; None for never."""
     now = now or utcnow()

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.mail import addresses
 from app.models import Domain, Mailbox, MailboxAccount, Message, User
+from app.models.base import utcnow
 from app.services import domains, mailbox_policy, plans
 from app.services.access import Principal, can_read
 from app.services.errors import (
@@ -27,7 +28,7 @@ from app.services.errors import (
     UnknownDomain,
 )
 from app.services.mailbox_policy import Lifetime
-from app.services.purge import delete_ids
+from app.services.purge import delete_ids, delete_messages_where
 from app.services.secrets import grant_proof, hash_token, new_mailbox_token
 
 is_live = mailbox_policy.is_live
@@ -241,9 +242,21 @@ def list_owned(user_id: int) -> list[tuple[Mailbox, int]]:
 
 
 def delete_mailbox(address: str, principal: Principal) -> None:
-    """The mailbox and all its messages are gone."""
-    delete_ids([get_mailbox(address, principal).id])
+    """The mailbox and all its messages are gone. A public one (mailbox_policy.
+    held_when_deleted) is expired now instead of removed: its mail is deleted at once, and
+    for EXPIRED_HOLD nobody can receive at (550 at RCPT), read, take or choose the address,
+    exactly as after expiring; the purge then removes the row."""
+    mailbox = get_mailbox(address, principal)
+    is_account = db.session.get(MailboxAccount, mailbox.id) is not None
+    lifetime = mailbox_policy.lifetime_of(owner_id=mailbox.owner_id, is_account=is_account,
+                                          local_part=mailbox.local_part)
+    if not mailbox_policy.held_when_deleted(lifetime):
+        delete_ids([mailbox.id])
+        db.session.commit()
+        return
+    mailbox.expires_at = utcnow()  # refuses mail from this commit on
     db.session.commit()
+    delete_messages_where(Message.mailbox_id == mailbox.id)
 
 
 def open_with_token(address: str, token: str) -> tuple[int, str]:

@@ -12,7 +12,7 @@ from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
 from app.models import User
 from app.services import adoption, api_keys, domains, faults, mailboxes, plans, users, webhooks
-from app.services.errors import MayflyError
+from app.services.errors import MayflyError, Unauthorized
 from app.web import bp, shown_once, visitor
 from app.web.forms import (
     DeleteAccountForm,
@@ -68,7 +68,8 @@ def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
         "hooks": webhooks.list_webhooks(user.id),
         "deliveries": webhooks.recent_deliveries(user.id),
         "shown_once": shown_once.take(),
-        "keepable": adoption.keepable(visitor.current_mailbox_id(), visitor.current_address()),
+        "keepable": adoption.keepable(visitor.current_mailbox_id(), visitor.current_address(),
+                                      visitor.made_ids()),
         **extra,
     }
     return render_template("account/dashboard.html", **context), status
@@ -104,7 +105,8 @@ def owned_mailbox_create() -> BaseResponse | tuple[str, int]:
 def keep_address() -> BaseResponse:
     """The address this browser was using becomes an owned mailbox, with its mail."""
     try:
-        kept = adoption.keep(_user(), visitor.current_mailbox_id(), visitor.current_address())
+        kept = adoption.keep(_user(), visitor.current_mailbox_id(), visitor.current_address(),
+                             visitor.made_ids())
     except MayflyError as exc:
         flash(exc.message)
     else:
@@ -136,8 +138,13 @@ def key_create() -> BaseResponse | tuple[str, int]:
     form = KeyForm()
     if not form.validate_on_submit():
         return _dashboard(422, key_form=form)
+    # The checkbox is shown to admins only; the service refuses it from anyone else.
+    admin_scope = request.form.get("admin_scope", "") in ("1", "y", "on", "true")
     try:
-        created = api_keys.create_key(_user(), form.name.data or "")
+        created = api_keys.create_key(_user(), form.name.data or "", admin_scope=admin_scope)
+    except Unauthorized as exc:
+        form.name.errors = [exc.message]
+        return _dashboard(403, key_form=form)
     except MayflyError as exc:
         form.name.errors = [exc.message]
         return _dashboard(422, key_form=form)

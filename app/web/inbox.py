@@ -88,9 +88,9 @@ def address_choose() -> BaseResponse | tuple[str, int]:
     local = request.form.get("local", "")
     domain = request.form.get("domain") or None
     wanted = f"{local.strip().lower()}@{domain}"
-    mine = listings.find_state(wanted, visitor.principal()) if wanted in visitor.recent() else None
-    if mine is not None:  # one of the visitor's own addresses: switch to it
-        visitor.remember(mine.address, mine.id)
+    mine = _made_here(wanted)
+    if mine is not None:  # a mailbox this browser made, still that very one: switch to it
+        visitor.remember(wanted, mine)
         return redirect(url_for("web.home"), 303)
     try:
         created = mailboxes.create_mailbox(local, domain)
@@ -108,10 +108,26 @@ def address_choose() -> BaseResponse | tuple[str, int]:
 def address_switch() -> BaseResponse:
     """Back to one of the visitor's recent addresses."""
     address = request.form.get("address", "")
-    state = listings.find_state(address, visitor.principal())
-    if address in visitor.recent() and state is not None:
-        visitor.remember(address, state.id)
+    mine = _made_here(address)
+    if mine is not None:
+        visitor.remember(address, mine)
+    elif address in visitor.recent():
+        visitor.forget(address)
+        flash(f"{address} is no longer this browser's: it expired, was deleted or was "
+              "taken by someone else.")
     return redirect(url_for("web.home"), 303)
+
+
+def _made_here(address: str) -> int | None:
+    """The id of the live mailbox at `address` if this browser made that very mailbox. The
+    address alone proves nothing: deleted or expired, then taken by someone else, it is a
+    new mailbox with a new id (ids are never reused), and not this browser's to switch to or
+    to keep."""
+    made = visitor.made_id(address)
+    if made is None:
+        return None
+    state = listings.find_state(address, visitor.principal())
+    return made if state is not None and state.id == made else None
 
 
 @bp.post("/inbox/<address>/extend")

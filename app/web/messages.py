@@ -14,7 +14,7 @@ import hashlib
 
 from flask import Response, redirect, render_template, request, url_for
 from markupsafe import Markup
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.http.downloads import attachment_response, inline_image_response, raw_response
@@ -23,7 +23,7 @@ from app.http.response_cache import BoundedCache
 from app.mail.codes import extract_links, primary_link
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
-from app.services import messages
+from app.services import messages, sender_trust
 from app.web import bp, visitor
 
 VIEWS = ("html", "text", "source")
@@ -88,9 +88,11 @@ def message_show(message_id: int) -> str:
     if view not in VIEWS:
         view = "text"
     # ?images=1 shows this message's remote images, ?images=0 hides them again; otherwise
-    # the reader's choice for this sender holds.
+    # the reader's choice for this sender holds, and only for mail whose DMARC verdict
+    # authenticates the From address's domain (anyone can write any From header).
     asked = request.args.get("images")
-    remembered = visitor.shows_images_from(message.from_addr)
+    sender = sender_trust.authenticated_sender(message)
+    remembered = sender is not None and visitor.shows_images_from(sender)
     allow_remote = asked == "1" or (asked != "0" and remembered)
     remote_blocked = bool(message.html_body) and _sanitized(message, False).remote_blocked
     source = None
@@ -104,7 +106,7 @@ def message_show(message_id: int) -> str:
         code=codes[0] if codes else None,
         action=primary_link(extract_links(message.text_body, message.html_body)),
         allow_remote=allow_remote, remote_blocked=remote_blocked, source=source,
-        remembered=remembered,
+        remembered=remembered, trusted_sender=sender,
         attachments=[a for a in message.attachments if not a.inline or not a.content_id])
 
 
@@ -160,11 +162,20 @@ def message_checks(message_id: int) -> Response | tuple[str, int]:
 
 @bp.post("/m/<int:message_id>/images")
 def message_images(message_id: int) -> BaseResponse:
-    """Always (show=1) or no longer (show=0) load remote images in mail from this sender."""
+    """Always (show=1) or no longer (show=0) load remote images in mail from this sender.
+    Always only from a message that authenticates its sender (DMARC pass for the From
+    address's domain): a forged From header must not earn the trust, nor be trusted."""
     message = messages.open_message(message_id, visitor.principal(), bodies=False,
                                     attachments=False).message
     show = request.form.get("show") == "1"
-    visitor.show_images_from(message.from_addr, show)
+    if show:
+        sender = sender_trust.authenticated_sender(message)
+        if sender is None:
+            raise Forbidden("Images can be always shown only for a sender whose mail passed "
+                            "DMARC: anyone can put any address in a From header.")
+        visitor.show_images_from(sender, True)
+    else:
+        visitor.show_images_from(message.from_addr, False)
     return redirect(url_for("web.message_show", message_id=message_id, view="html",
                             images=None if show else 0), 303)
 

@@ -30,20 +30,52 @@ def current_address() -> str | None:
 
 
 def current_mailbox_id() -> int | None:
-    """The row id of the mailbox this browser made for its address (ids are never reused)."""
+    """The row id of the mailbox this browser made for its address (ids are never reused);
+    None unless this browser made it (a session from before ids were kept names none)."""
     found = session.get("address_id")
-    return found if isinstance(found, int) else None
+    return found if _is_id(found) and found in made_ids() else None
 
 
 def remember(address: str, mailbox_id: int) -> None:
-    """Make this the visitor's address and keep it among the recent ones."""
+    """Make this mailbox, which this browser made, the visitor's address, and keep it among
+    the recent ones with its id. Only ever called with the id of a mailbox this browser
+    created (or one of those again): Recent and Keep trust these ids, never bare addresses."""
     session["address"], session["address_id"] = address, mailbox_id
-    recent = [a for a in session.get("recent", []) if a != address]
-    session["recent"] = [address, *recent][:MAX_RECENT]
+    kept = [[a, i] for a, i in _recent() if a != address]
+    session["recent"] = [[address, mailbox_id], *kept][:MAX_RECENT]
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _recent() -> list[tuple[str, int]]:
+    """(address, mailbox id) of the mailboxes this browser made, newest first. Bare
+    addresses (sessions from before ids were kept) are dropped: whose they are is unknown."""
+    return [(str(entry[0]), int(entry[1])) for entry in session.get("recent", [])
+            if isinstance(entry, list | tuple) and len(entry) == 2
+            and isinstance(entry[0], str) and _is_id(entry[1])]
 
 
 def recent() -> list[str]:
-    return list(session.get("recent", []))
+    """The addresses of the mailboxes this browser made, newest first."""
+    return [address for address, _ in _recent()]
+
+
+def made_id(address: str) -> int | None:
+    """The id of the mailbox this browser made at `address`, if it made one. A mailbox at
+    the same address with another id is someone else's (deleted or expired, then taken)."""
+    return next((i for a, i in _recent() if a == address), None)
+
+
+def made_ids() -> frozenset[int]:
+    """The ids of the mailboxes this browser made (and still lists in Recent)."""
+    return frozenset(i for _, i in _recent())
+
+
+def forget(address: str) -> None:
+    """Drop an address from Recent: its mailbox is gone or is someone else's now."""
+    session["recent"] = [[a, i] for a, i in _recent() if a != address]
 
 
 MAX_GRANTS = 32

@@ -108,12 +108,37 @@ def test_attachment_downloads_byte_for_byte(browser, live_server, client, send_m
     assert target.read_bytes() == payload
 
 
-def test_images_remembered_per_sender_and_hidden_again(browser, live_server, client, send_mail,
-                                                       tracker):
-    def newsletter(address: str, pixel: str) -> int:
+def set_dmarc(app, message_id: int, domain: str, result: str = "pass") -> None:
+    """Store the verdicts the sender checks give mail DKIM-signed by `domain` (pass), or the
+    same mail unsigned (fail): what tests/security/test_image_trust.py gets from a real
+    signature checked against a stub DNS."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import Message
+
+    dkim = "pass" if result == "pass" else "none"
+    auth = {"spf": {"result": "none", "domain": domain},
+            "dkim": [{"result": "pass", "domain": domain, "selector": "sel1"}] if dkim == "pass"
+            else [],
+            "dmarc": {"result": result, "domain": domain, "policy": "reject"},
+            "arc": {"result": "none"},
+            "header": f"Authentication-Results: mayfly.test; dkim={dkim}; dmarc={result}"}
+    with app.app_context():
+        db.session.execute(sa.update(Message).where(Message.public_id == message_id).values(
+            auth=auth, auth_pending=False, auth_spf="none", auth_dkim=dkim,
+            auth_dmarc=result, auth_arc="none"))
+        db.session.commit()
+
+
+def test_images_remembered_per_sender_and_hidden_again(app, browser, live_server, client,
+                                                       send_mail, tracker):
+    def newsletter(address: str, pixel: str, dmarc: str = "pass") -> int:
         send_mail(address, build_eml(to=address, sender="news@shop.example", text=None,
                                      html=f'<p>Sale</p><img src="{tracker.url}/{pixel}" alt="">'),
                   sender="news@shop.example")
+        (summary,) = client.get(f"/api/v1/mailboxes/{address}/messages").json["messages"]
+        set_dmarc(app, summary["id"], "shop.example", dmarc)
         return open_message(browser, live_server, client, address)
 
     first = newsletter("n1@mayfly.test", "one.gif")
@@ -126,6 +151,15 @@ def test_images_remembered_per_sender_and_hidden_again(browser, live_server, cli
     browser.find_element(By.LINK_TEXT, "Hide images").click()
     WebDriverWait(browser, 30).until(lambda b: "Remote images are blocked" in b.page_source)
     browser.find_element(By.XPATH, "//a[text()='Show images']")  # offered again
+    # The same From header without DMARC's pass (anyone can write it): blocked, and the
+    # sender cannot be remembered from it.
+    hits = len(tracker.hits)
+    newsletter("forged@mayfly.test", "forged.gif", dmarc="fail")
+    assert "Remote images are blocked" in browser.page_source
+    assert "did not pass DMARC" in browser.page_source
+    assert not browser.find_elements(By.XPATH, "//button[starts-with(text(), 'Always show')]")
+    time.sleep(1)
+    assert "/forged.gif" not in tracker.hits[hits:]
     browser.get(f"{live_server}/m/{first}")
     browser.find_element(By.XPATH, "//button[text()='Stop showing them for this sender']").click()
     # The choice is stored once the form's answer has drawn the page again: wait for it, or the

@@ -120,12 +120,21 @@ def test_single_inbox_doors_keep_users_apart(live_server, catch):
         assert requests.get(url, auth=("x", "mf_wrong_key"), timeout=10).status_code == 401
 
 
-def test_an_admin_key_sees_every_mailbox(live_server, catch, make_user, api_key_for):
+def test_an_admin_scope_key_sees_every_mailbox(app, live_server, catch, make_user,
+                                               api_key_for):
+    from app.services import api_keys, users
+
     make_user("root@example.org", admin=True)
-    key = api_key_for("root@example.org")
+    with app.app_context():
+        key = api_keys.create_key(users.find_by_email("root@example.org"), "all",
+                                  admin_scope=True).secret
     listing = requests.get(f"{live_server}/compat/mailpit/api/v1/messages", auth=("x", key),
                            timeout=10).json()
     assert listing["total"] == 5
+    # The same admin's ordinary key reaches only the admin's own mail (none here).
+    ordinary = requests.get(f"{live_server}/compat/mailpit/api/v1/messages",
+                            auth=("x", api_key_for("root@example.org")), timeout=10).json()
+    assert ordinary["total"] == 0
 
 
 def test_mailjs_account_life_cycle(live_server, send_mail):

@@ -34,7 +34,8 @@ def test_domains(client, key):
     assert_shape(refused.json, {"status": bool, "message": str})
 
 
-def test_full_flow_over_smtp(client, key, send_mail):
+def test_full_flow_over_smtp(client, key, send_mail, settings):
+    public_url = settings.public_url  # attachment links start with PUBLIC_URL
     created = client.post(f"{BASE}/emails", headers=key)
     assert created.status_code == 200
     assert_shape(created.json, {"status": bool, "data": MAILBOX})
@@ -54,7 +55,7 @@ def test_full_flow_over_smtp(client, key, send_mail):
     assert len(message["id"]) == 43 and message["is_seen"] is False
     assert message["attachments"][0] == {
         "name": "file.txt", "extension": "txt", "size": 91,
-        "url": f"http://localhost{BASE}/messages/{message['id']}/attachments/file.txt"}
+        "url": f"{public_url}{BASE}/messages/{message['id']}/attachments/file.txt"}
     single = client.get(f"{BASE}/messages/{message['id']}", headers=key).json
     assert_shape(single, {"status": bool, "data": MESSAGE})
     assert single["data"]["is_seen"] is True
