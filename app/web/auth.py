@@ -6,6 +6,9 @@ and carry their token after `#`, so it is in no request line and no access log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -23,6 +26,9 @@ from app.services import password_reset, relay, signups, users
 from app.services.errors import MayflyError
 from app.web import bp, visitor
 from app.web.forms import ForgotForm, LoginForm, ResetForm, SignupForm
+
+if TYPE_CHECKING:
+    from app.models import User
 
 login_manager.login_view = "web.login"
 login_manager.login_message = "Log in to see that page."
@@ -75,26 +81,36 @@ def _signup_by_mail() -> str | tuple[str, int]:
 @bp.route("/signup/confirm", methods=["GET", "POST"])
 def signup_confirm() -> str | BaseResponse | tuple[str, int]:
     """Choose the password from a mailed sign-up link: the account is made, and signed in."""
+    return _linked_password_form(
+        "auth/signup_confirm.html", lambda token: {"email": signups.email_for(token)},
+        signups.complete, "Your account is ready. You are signed in.")
+
+
+def _linked_password_form(template: str, check: Callable[[str], dict[str, Any]],
+                          complete: Callable[[str, str], User], done: str
+                          ) -> str | BaseResponse | tuple[str, int]:
+    """The page a mailed link opens to choose a password (sign-up, reset): the GET is the
+    page (its token stays in the browser, after #); the POST carries the token in its form,
+    `check`s it (410 when it is spent or expired) and `complete`s it, then signs in."""
     form = ResetForm()
     token = request.form.get("token", "") if request.method == "POST" else ""
-    email = None
+    context: dict[str, Any] = {}
     if request.method == "POST":
         try:
-            email = signups.email_for(token)
+            context = check(token)
         except MayflyError as exc:
-            return render_template("auth/signup_confirm.html", form=None,
-                                   problem=exc.message), 410
+            return render_template(template, form=None, problem=exc.message), 410
     if form.validate_on_submit():
         try:
-            user = signups.complete(token, form.new.data or "")
+            user = complete(token, form.new.data or "")
         except MayflyError as exc:
             form.new.errors = [exc.message]
         else:
             visitor.sign_in(user)
-            flash("Your account is ready. You are signed in.")
+            flash(done)
             return redirect(url_for("web.dashboard"), 303)
-    return render_template("auth/signup_confirm.html", form=form, token=token, email=email,
-                           problem=None), 422 if form.errors else 200
+    return render_template(template, form=form, token=token, problem=None, **context), \
+        422 if form.errors else 200
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -135,26 +151,14 @@ def _reset_link(token: str) -> str:
 
 @bp.route("/password/reset", methods=["GET", "POST"])
 def password_reset_page() -> str | BaseResponse | tuple[str, int]:
-    """Set a new password from a reset link; then sign in. The GET is the page the link opens
-    (its token stays in the browser, after #); the POST carries the token in its form."""
-    form = ResetForm()
-    token = request.form.get("token", "") if request.method == "POST" else ""
-    if request.method == "POST":
-        try:
-            password_reset.user_for(token)
-        except MayflyError as exc:
-            return render_template("auth/reset.html", form=None, problem=exc.message), 410
-    if form.validate_on_submit():
-        try:
-            user = password_reset.reset(token, form.new.data or "")
-        except MayflyError as exc:
-            form.new.errors = [exc.message]
-        else:
-            visitor.sign_in(user)
-            flash("Your password was set. You are signed in.")
-            return redirect(url_for("web.dashboard"), 303)
-    return render_template("auth/reset.html", form=form, token=token, problem=None), \
-        422 if form.errors else 200
+    """Set a new password from a reset link; then sign in."""
+    return _linked_password_form("auth/reset.html", _reset_check, password_reset.reset,
+                                 "Your password was set. You are signed in.")
+
+
+def _reset_check(token: str) -> dict[str, Any]:
+    password_reset.user_for(token)  # MayflyError when spent, expired or forged
+    return {}
 
 
 @bp.post("/logout")
