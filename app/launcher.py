@@ -4,20 +4,17 @@ quotas; until Ctrl-C stops them all.
 
 Each "… on …" line is printed once that part really accepts connections.
 
-A port already taken is named at start, with the process holding it, and nothing starts.
-Each part runs in a process group (a session) of its own, with everything it starts (gunicorn's
-workers, the SMTP sidecar's worker processes). Ctrl-C, SIGTERM or SIGHUP stops them all
-within STOP_SECONDS: web and SMTP first (SIGTERM to each whole group: they finish what is under
-way), then Redis; a group still alive at its deadline is killed (SIGKILL), every process in
-it. A second Ctrl-C while stopping kills everything at once. The launcher returns only once
-no process of any group is left.
+A port already taken is named at start, with the process holding it, and nothing starts
+(app/run/ports.py). Each part runs in a process group (a session) of its own, with everything
+it starts (gunicorn's workers, the SMTP sidecar's worker processes). Ctrl-C, SIGTERM or SIGHUP
+stops them all within STOP_SECONDS (app/run/groups.py): web and SMTP first (SIGTERM to each
+whole group: they finish what is under way), then Redis; a group still alive at its deadline
+is killed (SIGKILL), every process in it. A second Ctrl-C while stopping kills everything at
+once. The launcher returns only once no process of any group is left.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import errno
 import os
 import shutil
 import signal
@@ -26,104 +23,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from app import ROOT, create_app, dispose
 from app.config import ConfigError, Settings
+from app.run.groups import REDIS_NAME, Supervisor
+from app.run.ports import port_holder
 
 READY_SECONDS = 60
-STOP_SECONDS = 8.0  # from the signal to the last process gone, SIGKILL included
-BACK_SECONDS = 1.5  # of which Redis, stopped last, gets at least this long
 WEB_GRACE_SECONDS = 4  # gunicorn's graceful timeout here: then it kills its own workers
-SMTP_NAME, WEB_NAME, REDIS_NAME = "SMTP", "web", "Redis"
-_PR_SET_PDEATHSIG = 1
-
-
-class Child:
-    """One part, in a process group of its own (led by `process`)."""
-
-    def __init__(self, name: str, process: subprocess.Popen[bytes]) -> None:
-        self.name, self.process = name, process
-        self.pgid = process.pid  # start_new_session: the child leads its own group
-
-    def alive(self) -> bool:
-        """Whether any process of the group still runs (zombies do not count)."""
-        return self.process.poll() is None or bool(_group_members(self.pgid))
-
-    def signal(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pgid, sig)
-
-
-class Supervisor:
-    """The children, and the signals that stop them."""
-
-    def __init__(self) -> None:
-        self.children: list[Child] = []
-        self.signals = 0
-        self._signals_at_stop = 0
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(sig, self._on_signal)
-
-    @property
-    def stopping(self) -> bool:
-        return self.signals > 0
-
-    @property
-    def hurry(self) -> bool:
-        """A signal came while stopping: kill what is left at once."""
-        return self.signals > self._signals_at_stop
-
-    def _on_signal(self, *_: object) -> None:
-        self.signals += 1
-
-    def spawn(self, name: str, argv: list[str], env: dict[str, str],
-              stdout: int | None = None) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=stdout,  # noqa: S603 - ours
-                                   start_new_session=True, preexec_fn=_stop_with_parent())
-        self.children.append(Child(name, process))
-        return process
-
-    def child(self, name: str) -> Child | None:
-        return next((c for c in self.children if c.name == name), None)
-
-    def stop(self) -> bool:
-        """Stop every group; True if all stopped by themselves, before their deadline."""
-        started = time.monotonic()
-        self._signals_at_stop = self.signals  # any signal after this one: hurry
-        front = [c for c in self.children if c.name != REDIS_NAME]
-        back = [c for c in self.children if c.name == REDIS_NAME]
-        clean = True
-        for group, deadline in ((front, started + STOP_SECONDS - BACK_SECONDS),
-                                (back, started + STOP_SECONDS)):
-            for child in group:
-                child.signal(signal.SIGTERM)
-            clean &= self._wait(group, deadline)
-            for child in group:
-                if child.alive():
-                    print(f"mayfly: {child.name} " + ("killed at once" if self.hurry else
-                          "did not stop in time; killing it"), flush=True)
-                    child.signal(signal.SIGKILL)
-        for child in self.children:  # reap; a killed group is gone at once
-            try:
-                child.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                print(f"mayfly: {child.name} (pid {child.process.pid}) did not die",
-                      file=sys.stderr, flush=True)
-        self._wait(self.children, time.monotonic() + 2, hurry=False)
-        return clean
-
-    def _wait(self, group: list[Child], deadline: float, hurry: bool = True) -> bool:
-        """Until every process of these groups is gone (True), or the deadline passes, or
-        (with `hurry`) another signal asks to stop at once (False)."""
-        while any(child.alive() for child in group):
-            if time.monotonic() >= deadline:
-                return False
-            if hurry and self.hurry:
-                return False
-            time.sleep(0.05)
-        return True
+SMTP_NAME, WEB_NAME = "SMTP", "web"
 
 
 def main() -> int:
@@ -258,136 +168,6 @@ def _supervise(supervisor: Supervisor, settings: Settings) -> int:
 
 def _loopback(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104
-
-
-def _stop_with_parent() -> Callable[[], None] | None:
-    """For a child, before it runs: SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-    def arrange() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-    return arrange
-
-
-# Who holds a port -------------------------------------------------------------------------
-
-def port_holder(host: str, port: int) -> str | None:
-    """None if `host:port` can be listened on; else who holds it, as far as this user can
-    see: "pid 123 (its command line)", or "another process (of user x)"."""
-    try:
-        addresses = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM,
-                                       flags=socket.AI_PASSIVE)
-    except socket.gaierror:
-        return None  # the part itself says what is wrong with the address
-    for family, kind, proto, _, address in addresses:
-        with socket.socket(family, kind, proto) as probe:
-            # As gunicorn and aiosmtpd do: a connection closing on the port does not count.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind(address)
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    return _describe_holders(port)
-    return None
-
-
-def _describe_holders(port: int) -> str:
-    inodes, users = _socket_inodes(port)
-    holders = sorted({pid for pid, inode in _process_sockets() if inode in inodes})
-    if holders:
-        return ", ".join(f"pid {pid} ({_command(pid)})" for pid in holders)
-    owner = ""
-    if users:
-        import pwd
-
-        names = []
-        for uid in sorted(users):
-            try:
-                names.append(pwd.getpwuid(uid).pw_name)
-            except KeyError:
-                names.append(f"uid {uid}")
-        owner = f" of user {', '.join(names)}"
-    return f"another process{owner}"
-
-
-def _socket_inodes(port: int) -> tuple[set[str], set[int]]:
-    """The inodes of TCP sockets bound to this local port (listening ones if any), and the
-    users who own them, from /proc/net/tcp and tcp6."""
-    listening: set[str] = set()
-    bound: set[str] = set()
-    users: set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) < 10 or int(fields[1].rsplit(":", 1)[1], 16) != port:
-                continue
-            inode = fields[9]
-            if inode == "0":  # TIME_WAIT and the like: no process holds it
-                continue
-            (listening if fields[3] == "0A" else bound).add(inode)
-            users.add(int(fields[7]))
-    return (listening or bound), users
-
-
-def _process_sockets() -> Iterator[tuple[int, str]]:
-    """(pid, socket inode) of every socket of every process this user may look at."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fds = list((entry / "fd").iterdir())
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                target = os.readlink(fd)
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                yield int(entry.name), target[8:-1]
-
-
-def _command(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "?"
-    command = raw.replace(b"\0", b" ").decode(errors="replace").strip()
-    return command if len(command) <= 120 else command[:117] + "..."
-
-
-def _group_members(pgid: int) -> list[int]:
-    """The live (not zombie) processes of a process group."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return []
-        except PermissionError:
-            pass
-        return [pgid]
-    members = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses
-        fields = stat[stat.rindex(")") + 2:].split()
-        if len(fields) > 2 and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Processes Mayfly runs: its parts as process groups, and who holds a port."""
