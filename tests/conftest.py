@@ -220,6 +220,15 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     process.wait(timeout=10)
 
 
+def _can_listen(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve an app over real HTTP on a free loopback port; yields its base URL."""
@@ -227,11 +236,12 @@ def serve(app: Flask) -> Iterator[str]:
 
     from werkzeug.serving import make_server
 
-    try:  # on the port its PUBLIC_URL names, so the links it writes lead back to it
-        port = urlsplit(app.config["MAYFLY"].public_url).port or 0
-        server = make_server("127.0.0.1", port, app, threaded=True)
-    except OSError:  # taken (another app of the test has it): links will not lead here
-        server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    # On the port its PUBLIC_URL names, so the links it writes lead back to it; if another
+    # app of the test took that port, on a free one (its links will not lead here).
+    port = urlsplit(app.config["MAYFLY"].public_url).port or 0
+    if not _can_listen(port):
+        port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
