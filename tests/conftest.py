@@ -27,8 +27,9 @@ from app.services import domains
 from app.smtp.server import MayflyController, build_controller
 from tests.factories import build_eml
 
-# Fails any test that leaves a Mayfly background thread running after its app is disposed.
-pytest_plugins = ["tests.thread_guard"]
+# Fails any test that leaves a Mayfly background thread running after its app is disposed;
+# a DKIM key pair per module for the sender-check tests.
+pytest_plugins = ["tests.thread_guard", "tests.mail_auth.stub_dns"]
 
 DOMAINS = ("mayfly.test", "other.test")
 # Sender checks never ask the internet's DNS from a test: a process started without a stub

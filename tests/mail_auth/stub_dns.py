@@ -16,6 +16,7 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
+import pytest
 
 
 @dataclass
@@ -31,11 +32,12 @@ class StubDNS:
 
 
 @contextmanager
-def stub_dns() -> Iterator[StubDNS]:
+def stub_dns(records: dict[str, str] | None = None) -> Iterator[StubDNS]:
+    """A stub DNS server publishing these TXT records (more may be added while it runs)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.2)
-    stub = StubDNS(sock.getsockname()[1])
+    stub = StubDNS(sock.getsockname()[1], dict(records or {}))
     stop = threading.Event()
 
     def serve() -> None:
@@ -70,6 +72,12 @@ def stub_dns() -> Iterator[StubDNS]:
         stop.set()
         thread.join()
         sock.close()
+
+
+@pytest.fixture(scope="module")
+def key_pair() -> tuple[bytes, str]:
+    """A DKIM key pair for a module's tests (registered as a plugin in tests/conftest.py)."""
+    return dkim_key_pair()
 
 
 def dkim_key_pair() -> tuple[bytes, str]:

@@ -18,26 +18,20 @@ from mayfly_client import Mayfly
 from tests.conftest import free_port
 from tests.factories import build_eml
 from tests.launch import launched
-from tests.mail_auth.stub_dns import dkim_key_pair, stub_dns
+from tests.mail_auth.stub_dns import stub_dns
 
 SIGNED = [b"from", b"to", b"subject", b"date", b"message-id"]
 
 
-@pytest.fixture(scope="module")
-def key_pair() -> tuple[bytes, str]:
-    return dkim_key_pair()
-
-
 @pytest.fixture
 def dns(key_pair):
-    with stub_dns() as stub:
-        stub.txt.update({
-            "example.org": "v=spf1 ip4:127.0.0.1 -all",
-            "_dmarc.example.org": "v=DMARC1; p=reject",
-            "sel1._domainkey.example.org": f"v=DKIM1; k=rsa; p={key_pair[1]}",
-            "bank.example": "v=spf1 -all",
-            "_dmarc.bank.example": "v=DMARC1; p=quarantine",
-        })
+    with stub_dns({
+        "example.org": "v=spf1 ip4:127.0.0.1 -all",
+        "_dmarc.example.org": "v=DMARC1; p=reject",
+        "sel1._domainkey.example.org": f"v=DKIM1; k=rsa; p={key_pair[1]}",
+        "bank.example": "v=spf1 -all",
+        "_dmarc.bank.example": "v=DMARC1; p=quarantine",
+    }) as stub:
         yield stub
 
 

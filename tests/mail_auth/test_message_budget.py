@@ -16,23 +16,17 @@ from app.extensions import db
 from app.models import Mailbox, Message
 from app.services import auth_checks, auth_results
 from tests.factories import build_eml
-from tests.mail_auth.stub_dns import dkim_key_pair, stub_dns
+from tests.mail_auth.stub_dns import stub_dns
 
 TIMEOUT = 0.5  # seconds a silent name holds one lookup
 
 
-@pytest.fixture(scope="module")
-def key_pair() -> tuple[bytes, str]:
-    return dkim_key_pair()
-
-
 @pytest.fixture
 def dns(key_pair):
-    with stub_dns() as stub:
-        stub.txt.update({
-            "example.org": "v=spf1 ip4:127.0.0.1 -all",
-            "_dmarc.example.org": "v=DMARC1; p=reject",
-        })
+    with stub_dns({
+        "example.org": "v=spf1 ip4:127.0.0.1 -all",
+        "_dmarc.example.org": "v=DMARC1; p=reject",
+    }) as stub:
         for n in range(60):
             stub.txt[f"s{n}._domainkey.example.org"] = f"v=DKIM1; k=rsa; p={key_pair[1]}"
         auth_checks.use_dns((stub.server,), TIMEOUT)
@@ -92,10 +86,9 @@ def test_names_that_never_answer_use_up_the_time_budget_not_more(dns, key_pair):
 def test_a_slow_message_holds_up_no_other_of_its_batch(send_mail, key_pair, make_app):
     """Its verdicts are stored as they come: a message whose key lookup hangs (10 s here)
     does not keep the verdicts of the rest of its batch from their readers."""
-    with stub_dns() as stub:
-        stub.txt.update({"example.org": "v=spf1 ip4:127.0.0.1 -all",
-                         "_dmarc.example.org": "v=DMARC1; p=reject",
-                         "s0._domainkey.example.org": f"v=DKIM1; k=rsa; p={key_pair[1]}"})
+    with stub_dns({"example.org": "v=spf1 ip4:127.0.0.1 -all",
+                   "_dmarc.example.org": "v=DMARC1; p=reject",
+                   "s0._domainkey.example.org": f"v=DKIM1; k=rsa; p={key_pair[1]}"}) as stub:
         stub.silent.add("s1._domainkey.example.org")
         send_mail("slow@mayfly.test", signed_many(key_pair, 1, selector="s1"))
         send_mail("fast@mayfly.test", signed_many(key_pair, 1))

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Message
 from app.services import auth_results
 from tests.factories import build_eml
-from tests.mail_auth.stub_dns import dkim_key_pair, stub_dns
+from tests.mail_auth.stub_dns import stub_dns
 from tests.web.helpers import csrf_token
 
 BANK = "news@bank.example"
@@ -30,21 +30,15 @@ SIGNED = [b"from", b"to", b"subject", b"date", b"message-id"]
 REMEMBER = f">Always show images from {BANK}</button>"
 
 
-@pytest.fixture(scope="module")
-def key_pair() -> tuple[bytes, str]:
-    return dkim_key_pair()
-
-
 @pytest.fixture
 def dns(key_pair):
-    with stub_dns() as stub:
-        stub.txt.update({
-            "bank.example": "v=spf1 -all",  # the bank's mail is known by its signature alone
-            "_dmarc.bank.example": "v=DMARC1; p=reject",
-            "sel1._domainkey.bank.example": f"v=DKIM1; k=rsa; p={key_pair[1]}",
-            "evil.example": "v=spf1 ip4:127.0.0.1 -all",  # the forger's own, passing domain
-            "_dmarc.evil.example": "v=DMARC1; p=none",
-        })
+    with stub_dns({
+        "bank.example": "v=spf1 -all",  # the bank's mail is known by its signature alone
+        "_dmarc.bank.example": "v=DMARC1; p=reject",
+        "sel1._domainkey.bank.example": f"v=DKIM1; k=rsa; p={key_pair[1]}",
+        "evil.example": "v=spf1 ip4:127.0.0.1 -all",  # the forger's own, passing domain
+        "_dmarc.evil.example": "v=DMARC1; p=none",
+    }) as stub:
         yield stub
 
 
