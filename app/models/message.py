@@ -1,4 +1,9 @@
-"""A received message, stored once per recipient mailbox, and its attachments."""
+"""A received message, stored once per recipient mailbox, and its attachments.
+
+The bytes (raw source, attachment data) live in `blobs`, once per delivered message however
+many mailboxes got a copy: every copy's row points at the same blob, and the store's triggers
+(migration 0016) count the references and delete a blob with its last one.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,32 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
 from app.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class Blob(Base):
+    """Stored bytes shared by the copies of one delivered message (never by two deliveries,
+    so no other transaction can take a reference to a blob while its last one goes)."""
+
+    __tablename__ = "blobs"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    # How many messages and attachments point here: kept by triggers, never by the app.
+    refs: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+
+
+def _bytes_of(blob_id: Mapped[int | None]) -> Any:
+    """The blob's bytes as a deferred, read-only attribute (`undefer` loads it in the same
+    statement; None when there is no blob)."""
+    return column_property(sa.select(Blob.data).where(Blob.id == blob_id)
+                           .correlate_except(Blob).scalar_subquery(), deferred=True)
 
 
 class Message(Base):
@@ -63,7 +88,10 @@ class Message(Base):
     auth_dkim: Mapped[str | None] = mapped_column(sa.String(16))
     auth_dmarc: Mapped[str | None] = mapped_column(sa.String(16))
     auth_arc: Mapped[str | None] = mapped_column(sa.String(16))
-    raw: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    # The raw source, in a blob shared with the other copies (the old `raw` column stays in
+    # the table, empty: see migration 0016).
+    blob_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blobs.id"))
+    raw: Mapped[bytes] = _bytes_of(blob_id)
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True,
@@ -84,6 +112,8 @@ class Attachment(Base):
     size: Mapped[int] = mapped_column(default=0)
     content_id: Mapped[str | None] = mapped_column(sa.String(255))
     inline: Mapped[bool] = mapped_column(default=False)
-    data: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary))
+    # Its bytes, in a blob shared with the same attachment of the message's other copies.
+    blob_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blobs.id"))
+    data: Mapped[bytes] = _bytes_of(blob_id)
 
     message: Mapped[Message] = relationship(back_populates="attachments")

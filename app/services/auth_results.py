@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.models import Message
+from app.models import Blob, Message
 from app.models.base import utcnow
 from app.services import auth_checks, background, changes
 from app.services.context import settings
@@ -30,6 +30,7 @@ BATCH = 32
 CLAIM_TIMEOUT = timedelta(minutes=5)
 VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy")
 MESSAGES = cast(sa.Table, Message.__table__)
+BLOBS = cast(sa.Table, Blob.__table__)
 _STORE_VERDICTS = sa.update(MESSAGES).where(MESSAGES.c.id == sa.bindparam("_id"))
 THREADS = 8
 GATHER = 0.05  # seconds: verdicts that come this close together share one transaction
@@ -51,7 +52,7 @@ def evaluate_pending(limit: int = BATCH) -> int:
         return 0
     auth_checks.use_dns(config.auth_dns_servers, config.auth_dns_timeout.total_seconds())
     timeout = config.auth_dns_timeout.total_seconds()
-    envelopes = [auth_checks.Envelope(row.raw, row.client_ip or "", row.helo or "",
+    envelopes = [auth_checks.Envelope(row.raw or b"", row.client_ip or "", row.helo or "",
                                       row.envelope_from or "") for row in claimed]
     pool = background.of(current_app).shared_pool(_POOL, THREADS)
     waiting = {pool.submit(auth_checks.evaluate, envelope, config.smtp_hostname, timeout): row
@@ -96,8 +97,10 @@ def _claim(limit: int) -> list[Any]:
     if not ids:
         return []
     rows = db.session.execute(sa.select(
-        MESSAGES.c.id, MESSAGES.c.mailbox_id, MESSAGES.c.raw, MESSAGES.c.client_ip,
-        MESSAGES.c.helo, MESSAGES.c.envelope_from).where(MESSAGES.c.id.in_(ids))).all()
+        MESSAGES.c.id, MESSAGES.c.mailbox_id, BLOBS.c.data.label("raw"), MESSAGES.c.client_ip,
+        MESSAGES.c.helo, MESSAGES.c.envelope_from)
+        .select_from(MESSAGES.outerjoin(BLOBS, BLOBS.c.id == MESSAGES.c.blob_id))
+        .where(MESSAGES.c.id.in_(ids))).all()
     db.session.rollback()  # no transaction is held while DNS answers
     return list(rows)
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.mail import addresses, mime
 from app.mail.codes import extract_codes
-from app.models import Attachment, AttachmentNumber, Domain, FaultRule, Mailbox, Message, User
+from app.models import Attachment, AttachmentNumber, Blob, Domain, FaultRule, Mailbox, Message, User
 from app.models.base import utcnow
 from app.services import changes, faults, mailbox_policy, plans, webhooks
 from app.services.context import settings
@@ -30,6 +30,7 @@ from app.services.summaries import message_summary
 MAILBOXES = cast(sa.Table, Mailbox.__table__)
 MESSAGES = cast(sa.Table, Message.__table__)
 ATTACHMENTS = cast(sa.Table, Attachment.__table__)
+BLOBS = cast(sa.Table, Blob.__table__)
 NUMBERS = cast(sa.Table, AttachmentNumber.__table__)
 
 
@@ -229,6 +230,9 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
     recipients = [list(dict.fromkeys(_target(r) for r in i.rcpt_tos)) for i in items]
     batch = _Batch({address for group in recipients for address, _ in group})
     outcomes: list[Outcome] = []
+    # The bytes once per delivered message (its raw source, then each attachment's), shared by
+    # every copy: rows below name their blob by its index here until the blobs have ids.
+    blob_rows: list[dict[str, Any]] = []
     message_rows: list[dict[str, Any]] = []
     attachment_rows: list[list[dict[str, Any]]] = []
     events: list[tuple[int, int, dict[str, Any]]] = []
@@ -244,26 +248,38 @@ def _store(items: list[Incoming], parsed: list[mime.ParsedMessage]) -> list[Outc
         # Found once, kept for every read; HTML already made into the text is not read twice.
         codes = [{"value": c.value, "context": c.context} for c in extract_codes(
             parse.text, "" if parse.text_from_html else parse.html, parse.subject)]
+        raw_blob = len(blob_rows)
+        blob_rows.append({"data": item.raw})
+        part_blobs = []
+        for part in parse.attachments:
+            part_blobs.append(len(blob_rows))
+            blob_rows.append({"data": part.data})
         for address, tag, mailbox_id in targets:
             batch.take(mailbox_id, len(item.raw))
             row = {**_message_row(mailbox_id, item, _envelope_of(item, address), parse, now,
                                   codes), "tag": tag, "auth_pending": evaluate}
-            message_rows.append(row)
-            attachment_rows.append([_attachment_row(a) for a in parse.attachments])
+            message_rows.append({**row, "blob_id": raw_blob})
+            attachment_rows.append([{**_attachment_row(a), "blob_id": b}
+                                    for a, b in zip(parse.attachments, part_blobs, strict=True)])
             outcome.ids.append(row["public_id"])
             owner_id = batch.owner[mailbox_id]
             if owner_id is not None:
                 events.append((owner_id, mailbox_id, _event(row, batch, mailbox_id)))
     if message_rows:
+        # One multi-row INSERT; its ids come back in the rows' order. Each copy's row adds one
+        # to its blob's reference count (trigger, migration 0016).
+        blob_ids = db.session.execute(sa.insert(BLOBS).returning(
+            BLOBS.c.id, sort_by_parameter_order=True), blob_rows).scalars().all()
         # In mailbox order: each row's trigger counts it on its mailbox's row (migration
         # 0013), so concurrent batches take those row locks in one order and never deadlock.
         order = sorted(range(len(message_rows)), key=lambda i: message_rows[i]["mailbox_id"])
-        message_rows = [message_rows[i] for i in order]
+        message_rows = [{**message_rows[i], "blob_id": blob_ids[message_rows[i]["blob_id"]]}
+                        for i in order]
         attachment_rows = [attachment_rows[i] for i in order]
         # Each batch is one multi-row INSERT; row ids are matched back by public id.
         ids: dict[int, int] = dict(db.session.execute(sa.insert(MESSAGES).returning(
             MESSAGES.c.public_id, MESSAGES.c.id), message_rows).all())
-        rows = [{**a, "message_id": ids[m["public_id"]]}
+        rows = [{**a, "message_id": ids[m["public_id"]], "blob_id": blob_ids[a["blob_id"]]}
                 for m, group in zip(message_rows, attachment_rows, strict=True) for a in group]
         if rows:
             attachment_ids = db.session.execute(sa.insert(ATTACHMENTS).returning(
@@ -306,7 +322,7 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
         "size": len(item.raw), "seen": False,
         "has_attachments": any(not a.inline for a in parsed.attachments),
         "text_body": parsed.text, "html_body": parsed.html,
-        "headers": [list(pair) for pair in parsed.headers], "raw": item.raw,
+        "headers": [list(pair) for pair in parsed.headers],
         "codes": codes, "client_ip": item.client_ip[:45] or None,
         "helo": item.helo[:255] or None,
     }
@@ -315,5 +331,4 @@ def _message_row(mailbox_id: int, item: Incoming, recipients: list[str],
 def _attachment_row(part: mime.Attachment) -> dict[str, Any]:
     return {"public_id": new_attachment_id(), "filename": part.filename,
             "content_type": part.content_type[:255], "size": part.size,
-            "content_id": (part.content_id or "")[:255] or None, "inline": part.inline,
-            "data": part.data}
+            "content_id": (part.content_id or "")[:255] or None, "inline": part.inline}

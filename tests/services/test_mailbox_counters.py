@@ -115,9 +115,16 @@ def test_the_migration_counts_mail_stored_before(tmp_path, settings):
             "INSERT INTO mailboxes (id, address, local_part, domain_id, protected, created_at, "
             "used_bytes) VALUES (7, :address, 'counted', 1, 0, '2026-01-01', 30)"),
             {"address": ADDRESS})
+        # In SQL, as that schema had them: today's model has columns 0012 did not.
         for number, (seen, pending) in enumerate([(True, False), (False, True), (False, False)]):
-            db.session.add(Message(public_id=1000 + number, mailbox_id=7, subject=f"old {number}",
-                                   seen=seen, auth_pending=pending, size=10, raw=b"x"))
+            connection.execute(sa.text(
+                "INSERT INTO messages (public_id, mailbox_id, received_at, subject, seen, "
+                "auth_pending, size, raw, envelope_from, envelope_to, from_name, from_addr, "
+                "to_addrs, cc_addrs, preview, has_attachments, text_body, html_body, headers) "
+                "VALUES (:public_id, 7, '2026-01-01', :subject, :seen, :pending, 10, :raw, '', "
+                "'[]', '', '', '[]', '[]', '', 0, '', '', '[]')"),
+                {"public_id": 1000 + number, "subject": f"old {number}", "seen": seen,
+                 "pending": pending, "raw": b"x"})
         db.session.commit()
         upgrade(directory=str(ROOT / "migrations"))
         db.session.remove()
