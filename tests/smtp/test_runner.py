@@ -100,22 +100,18 @@ def test_a_stop_lets_the_transaction_under_way_finish_then_leaves_nothing(app, s
             smtp.rcpt("late@mayfly.test")
             assert smtp.docmd("DATA")[0] == 354
             smtp.send(b"Subject: under way\r\n\r\nfirst half\r\n")
-            started = time.monotonic()
             runner.process.send_signal(signal.SIGTERM)
             time.sleep(0.5)  # draining by now, most likely; either way this must finish
             smtp.send(b"second half\r\n.\r\n")
             assert smtp.getreply()[0] == 250  # the drain let it finish
         code = runner.process.wait(timeout=60)
-        took = time.monotonic() - started
     finally:
         runner.close()
     assert code == 0, runner.output()
     # Every worker drained and stopped by itself, none killed at STOP_SECONDS: the stop kept
     # its own deadline (a count of what happened, not a stopwatch on a busy machine).
     assert "worker exit codes [0, 0]" in runner.output(), runner.output()
-    # A stop that waited on something unbounded (an idle client, a stuck thread) would hang;
-    # the bound only tells that apart, far above STOP_SECONDS plus a slow exit.
-    assert took < 60, f"stopping took {took:.1f} s\n{runner.output()}"
+    # A stop that waited on something unbounded would hang: process.wait(timeout=60) fails it.
     assert marked(runner.mark) == []  # no worker outlived the sidecar
     assert refused(runner.port)
     with app.app_context():
