@@ -20,7 +20,10 @@ import time
 
 from app import create_app, dispose
 from app.config import ConfigError
-from app.services import auth_results, background, domains, purge, webhook_dispatch
+from app.services.checks import auth_results
+from app.services.mailbox_life import domains, purge
+from app.services.outgoing import webhook_dispatch
+from app.services.runtime import background
 from app.smtp.server import build_controller
 
 log = logging.getLogger("mayfly.smtpd")

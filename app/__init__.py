@@ -58,6 +58,6 @@ def dispose(app: Flask, timeout: float = 5.0) -> list[str]:
     """The end of an app: every background thread it started (new-mail watcher, webhook
     senders, sender checks) stops, joined within `timeout` seconds, and its store
     connections close. Returns the names of threads still running; safe to repeat."""
-    from app.services import background
+    from app.services.runtime import background
 
     return background.dispose(app, timeout)

@@ -11,8 +11,9 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types, parse_size
 from app.models import User
-from app.services import api_keys, domains, mailbox_accounts, purge, users
+from app.services.accounts import api_keys, users
 from app.services.errors import MayflyError
+from app.services.mailbox_life import domains, mailbox_accounts, purge
 
 
 # AppGroup runs each subcommand inside an app context, however the CLI is invoked.

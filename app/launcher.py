@@ -76,7 +76,7 @@ def main() -> int:
 def _migrate(settings: Settings) -> None:
     from flask_migrate import upgrade
 
-    from app.services import domains
+    from app.services.mailbox_life import domains
 
     app = create_app(settings)
     with app.app_context():

@@ -10,7 +10,8 @@ from flask_migrate import upgrade
 
 from app import ROOT, create_app
 from app.config import Settings
-from app.services import delivery, domains
+from app.services.ingest import delivery
+from app.services.mailbox_life import domains
 from tests.factories import build_eml
 
 

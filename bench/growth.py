@@ -37,7 +37,7 @@ def raw_for(address: str, n: int) -> bytes:
 
 def fill(app, start: int, stop: int) -> None:  # type: ignore[no-untyped-def]
     """Messages start..stop-1, PER_MAILBOX to a mailbox, with a progress line."""
-    from app.services.delivery import Incoming, deliver_many
+    from app.services.ingest.delivery import Incoming, deliver_many
 
     began = time.perf_counter()
     with app.app_context():
@@ -66,7 +66,7 @@ def timed(operation, samples: int) -> float:  # type: ignore[no-untyped-def]
 def measure(app, size: int, samples: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
     import re
 
-    from app.services import delivery
+    from app.services.ingest import delivery
 
     client = app.test_client()
     boxes = size // PER_MAILBOX
@@ -101,7 +101,8 @@ def purge_while_ingesting(app, size: int, samples: int) -> tuple[float, float, f
     from app.extensions import db
     from app.models import Mailbox
     from app.models.base import utcnow
-    from app.services import delivery, purge
+    from app.services.ingest import delivery
+    from app.services.mailbox_life import purge
 
     expired_boxes = min(100_000, size // 2) // PER_MAILBOX
     with app.app_context():
@@ -154,7 +155,7 @@ def main() -> None:
 
     from app import ROOT, create_app
     from app.config import Settings
-    from app.services import domains
+    from app.services.mailbox_life import domains
 
     workdir = Path(tempfile.mkdtemp(prefix="mayfly-growth-"))
     settings = Settings.from_env({

@@ -62,7 +62,7 @@ def fill(app, total: int) -> None:  # type: ignore[no-untyped-def]
 
     from app.extensions import db
     from app.models import Mailbox, User
-    from app.services.delivery import Incoming, deliver_many
+    from app.services.ingest.delivery import Incoming, deliver_many
 
     rng = random.Random(7)
     words = vocabulary(rng)
@@ -99,8 +99,8 @@ def measure(app, total: int, samples: int) -> dict[str, dict[str, float]]:  # ty
 
     from app.extensions import db
     from app.models import User
-    from app.services import search
     from app.services.access import Principal
+    from app.services.stored_mail import search
 
     rng = random.Random(11)
     common = vocabulary(random.Random(7))[0]  # fill's vocabulary, most frequent word first
@@ -150,7 +150,7 @@ def main() -> None:
     from app.config import Settings
     from app.extensions import db
     from app.models import Message
-    from app.services import domains
+    from app.services.mailbox_life import domains
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1_000_000)

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from app import ROOT, create_app, dispose
 from app.config import Settings
 from app.extensions import db
-from app.services import domains
+from app.services.mailbox_life import domains
 from app.smtp.server import MayflyController, build_controller
 from tests.factories import build_eml
 
@@ -169,7 +169,7 @@ def send_mail(smtp_server: MayflyController) -> Callable[..., dict]:
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., object]:
     """A user in the store: make_user("a@example.org", admin=True)."""
-    from app.services import users
+    from app.services.accounts import users
 
     def make(email: str = "user@example.org", password: str = "correct horse battery",
              admin: bool = False) -> object:
@@ -183,7 +183,7 @@ def make_user(app: Flask) -> Callable[..., object]:
 @pytest.fixture
 def api_key_for(app: Flask) -> Callable[[str], str]:
     """A fresh API key of the user with this email."""
-    from app.services import api_keys, users
+    from app.services.accounts import api_keys, users
 
     def make(email: str) -> str:
         with app.app_context():

@@ -1,6 +1,6 @@
 """A pytest plugin: no thread a Mayfly app starts outlives its test.
 
-Every thread Mayfly starts is named "mayfly-…" (app/services/background.py). After each
+Every thread Mayfly starts is named "mayfly-…" (app/services/runtime/background.py). After each
 test, once every fixture is torn down (so every app was disposed), a Mayfly thread that was
 not running before the test and still runs fails the test at teardown, naming the threads.
 Library threads (aiosmtpd's controller, werkzeug's server, pytest's own) are not Mayfly's
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.services.background import PREFIX
+from app.services.runtime.background import PREFIX
 
 GRACE_SECONDS = 2.0  # a thread told to stop is given this long to end
 

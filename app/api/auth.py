@@ -11,9 +11,10 @@ from flask import g, request
 
 from app.http.credentials import bearer_token
 from app.models import User
-from app.services import api_keys, mailboxes
 from app.services.access import ANONYMOUS, Principal
+from app.services.accounts import api_keys
 from app.services.errors import Unauthorized
+from app.services.mailbox_life import mailboxes
 
 
 def current_principal() -> Principal:

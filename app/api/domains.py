@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from app.api import bp
-from app.services import domains
+from app.services.mailbox_life import domains
 
 
 @bp.get("/domains")

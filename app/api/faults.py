@@ -1,5 +1,5 @@
 """Fault rules on a mailbox the API key's user owns: POST, GET and DELETE
-/api/v1/mailboxes/{address}/faults (app.services.faults)."""
+/api/v1/mailboxes/{address}/faults (app.services.ingest.faults)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from app.api import bp, inputs
 from app.api.auth import current_user
 from app.models import FaultRule
 from app.models.user import User
-from app.services import faults
 from app.services.errors import InvalidInput, Unauthorized
+from app.services.ingest import faults
 from app.services.summaries import iso
 
 

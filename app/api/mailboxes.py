@@ -10,8 +10,9 @@ from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
 from app.http import response_cache, streams, waits
 from app.http.limits import CREATE_LIMIT
-from app.services import listings, mail_waits, mailboxes
-from app.services.message_filters import Filters
+from app.services.mailbox_life import mailboxes
+from app.services.stored_mail import listings, mail_waits
+from app.services.stored_mail.message_filters import Filters
 
 
 @bp.post("/mailboxes")

@@ -9,8 +9,8 @@ from app.api.auth import current_principal
 from app.api.serializers import message_full, message_summary
 from app.http import response_cache
 from app.http.downloads import attachment_response, raw_response
-from app.services import messages
 from app.services.errors import InvalidInput
+from app.services.stored_mail import messages
 
 
 @bp.get("/messages/<int:message_id>")

@@ -8,7 +8,7 @@ from flask import Response, jsonify, request
 from app.api import bp, inputs
 from app.api.auth import current_principal
 from app.api.serializers import message_summary
-from app.services import search
+from app.services.stored_mail import search
 
 
 @bp.get("/search")

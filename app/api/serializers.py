@@ -10,7 +10,7 @@ from flask import url_for
 
 from app.mail.codes import extract_links
 from app.models import Attachment, Message
-from app.services import messages
+from app.services.stored_mail import messages
 from app.services.summaries import iso, message_summary
 
 

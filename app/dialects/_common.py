@@ -12,9 +12,10 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from app.http import cors, quota_headers
 from app.http.credentials import basic_password, bearer_token
-from app.services import api_keys, domains
 from app.services.access import Principal
+from app.services.accounts import api_keys
 from app.services.errors import MayflyError, Unauthorized
+from app.services.mailbox_life import domains
 
 Renderer = Callable[..., Response]
 

@@ -26,7 +26,6 @@ from app.dialects._common import install_errors, raw_text
 from app.extensions import limiter
 from app.mail.compose import compose
 from app.models import Message
-from app.services import delivery, domains, listings, mailboxes, messages
 from app.services.access import Principal
 from app.services.context import settings
 from app.services.errors import (
@@ -37,6 +36,9 @@ from app.services.errors import (
     Unauthorized,
 )
 from app.services.ids import parse_id
+from app.services.ingest import delivery
+from app.services.mailbox_life import domains, mailboxes
+from app.services.stored_mail import listings, messages
 
 bp = Blueprint("developermail", __name__, url_prefix="/compat/developermail/api/v1")
 TICKS_AT_EPOCH = 621_355_968_000_000_000

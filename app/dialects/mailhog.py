@@ -42,11 +42,11 @@ from app.http.downloads import raw_response
 from app.mail import raw_view
 from app.mail.search_query import Term
 from app.models import Message
-from app.services import messages, owned_mail
 from app.services.access import Principal
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
-from app.services.search import terms as search_terms
+from app.services.stored_mail import messages, owned_mail
+from app.services.stored_mail.search import terms as search_terms
 
 bp = Blueprint("mailhog", __name__, url_prefix="/compat/mailhog/api")
 render_error = text_error

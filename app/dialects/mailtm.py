@@ -30,7 +30,6 @@ from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response, raw_response
 from app.http.limits import CREATE_LIMIT, charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
-from app.services import domains, listings, mailbox_accounts, messages
 from app.services.access import Principal
 from app.services.errors import (
     AddressTaken,
@@ -42,6 +41,8 @@ from app.services.errors import (
     Unauthorized,
 )
 from app.services.ids import MAX_ROW_ID, parse_id
+from app.services.mailbox_life import domains, mailbox_accounts
+from app.services.stored_mail import listings, messages
 
 bp = Blueprint("mailtm", __name__, url_prefix="/compat/mailtm")
 PAGE = 30

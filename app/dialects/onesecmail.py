@@ -24,9 +24,9 @@ from app.http import response_cache
 from app.http.downloads import attachment_response
 from app.mail.addresses import is_reserved
 from app.models import Message
-from app.services import listings, messages
 from app.services.errors import MailboxNotFound, MayflyError, NotFound
 from app.services.ids import parse_id
+from app.services.stored_mail import listings, messages
 
 bp = Blueprint("onesecmail", __name__, url_prefix="/compat/1secmail/api/v1")
 MAX_COUNT = 500

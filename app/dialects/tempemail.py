@@ -31,11 +31,12 @@ from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.http.limits import charge_password_attempt, forget_password_attempts
 from app.models import Mailbox, Message
-from app.services import domains, listings, mailbox_accounts, messages
 from app.services.access import Principal
 from app.services.context import settings
 from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
+from app.services.mailbox_life import domains, mailbox_accounts
+from app.services.stored_mail import listings, messages
 
 bp = Blueprint("tempemail", __name__, url_prefix="/compat/tempemail/api")
 QUOTA_FIELD = "quota"

@@ -23,13 +23,14 @@ from app.dialects._common import PUBLIC, install_errors, public_domains, sql_tim
 from app.http import response_cache
 from app.http.downloads import attachment_response
 from app.models.base import utcnow
-from app.services import listings, mailboxes, messages, stats
 from app.services.errors import (
     AddressTaken,
     InvalidInput,
     NotFound,
     ReservedAddress,
 )
+from app.services.mailbox_life import mailboxes
+from app.services.stored_mail import listings, messages, stats
 
 PREFIX = "/compat/tempmail-php/api.php"
 bp = Blueprint("tempmail_php", __name__, url_prefix=PREFIX)

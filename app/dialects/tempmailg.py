@@ -27,8 +27,8 @@ from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.http.links import absolute_url
 from app.models import Mailbox, Message
-from app.services import api_keys, domains, listings, mailboxes, messages, plans
 from app.services.access import Principal
+from app.services.accounts import api_keys, plans
 from app.services.errors import (
     AddressTaken,
     Forbidden,
@@ -40,6 +40,8 @@ from app.services.errors import (
     Unauthorized,
 )
 from app.services.errors import RequestQuotaExhausted as Exhausted
+from app.services.mailbox_life import domains, mailboxes
+from app.services.stored_mail import listings, messages
 
 bp = Blueprint("tempmailg", __name__, url_prefix="/compat/tempmailg/api")
 _B62 = string.digits + string.ascii_letters

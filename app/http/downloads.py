@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Response, stream_with_context
 
 from app.models import Attachment, Message
-from app.services import blobs
+from app.services.stored_mail import blobs
 
 # Even if a browser were talked into rendering it, the document could run nothing.
 ATTACHMENT_CSP = "sandbox; default-src 'none'"

@@ -80,7 +80,7 @@ def worker_exit(server: Any, worker: Any) -> None:
     watcher) and closes its store connections."""
     from flask import Flask
 
-    from app.services.background import dispose
+    from app.services.runtime.background import dispose
 
     app = getattr(worker, "wsgi", None)
     if isinstance(app, Flask):

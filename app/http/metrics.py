@@ -11,7 +11,7 @@ from werkzeug.exceptions import NotFound, Unauthorized
 
 from app.extensions import limiter
 from app.http.credentials import bearer_token
-from app.services import metrics
+from app.services.runtime import metrics
 
 
 def register(app: Flask) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, g
 
 from app.models import User
-from app.services import plans, request_counts
+from app.services.accounts import plans, request_counts
 
 HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Used", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 

@@ -18,10 +18,12 @@ from typing import Any
 from flask import Response, request, stream_with_context
 
 from app.http import waits
-from app.services import changes, listings, mail_waits, mailboxes
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import parse_id
+from app.services.mailbox_life import mailboxes
+from app.services.runtime import changes
+from app.services.stored_mail import listings, mail_waits
 
 STREAM_SECONDS = 300
 WAKE_EVERY = 2.0

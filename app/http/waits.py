@@ -22,8 +22,8 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import TooManyRequests
 
 from app.http.per_app import per_app
-from app.services import metrics
 from app.services.access import Principal
+from app.services.runtime import metrics
 
 RETRY_AFTER = 5
 # Several users behind one address (an office, a CI host) share it; a flood from one does not.

@@ -49,7 +49,7 @@ class MayflyWorker(GeventWorker):
         super().handle_quit(sig, frame)
 
     def _end_waits(self) -> None:
-        from app.services import changes
+        from app.services.runtime import changes
 
         changes.close_all([self.wsgi])
 

@@ -11,11 +11,11 @@ Mailpit's and Gmail's.
 Limits, the same for every door that searches (the native API, the browser, Mailpit, MailHog):
 a query of at most MAX_QUERY characters, MAX_TERMS terms and MAX_WORDS words in all. `parse`
 refuses an over-long text before it splits anything, and `check` (which `parse` ends with)
-refuses terms a door built itself; app.services.search calls one or the other for every
+refuses terms a door built itself; app.services.stored_mail.search calls one or the other for every
 search, so no door reaches the full-text index with more (whose parse time grows faster than
 the query: 100,000 words took FTS5 18.8 s).
 
-Pure: no database here; app.services.search turns the terms into a query.
+Pure: no database here; app.services.stored_mail.search turns the terms into a query.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ FLAGS = {"is": ("read", "unread", "seen", "unseen"), "has": ("attachment", "atta
 MAX_QUERY = 1000  # characters of the query text (of all term values, for built terms)
 MAX_TERMS = 20
 MAX_WORDS = 64  # words for the full-text index, in all terms together
-# A word as the full-text index counts one (app.services.search_index).
+# A word as the full-text index counts one (app.services.stored_mail.search_index).
 _WORD = re.compile(r"[^\W_]+")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

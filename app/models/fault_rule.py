@@ -1,5 +1,5 @@
 """A fault a user set on one of their mailboxes, for testing their own retry code: the next
-`remaining` deliveries are refused, delayed or cut off (app.services.faults)."""
+`remaining` deliveries are refused, delayed or cut off (app.services.ingest.faults)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Shown-once secrets already taken: each one's random id, until its stash could no longer be
-read anyway (app/web/shown_once.py, app/services/shown_once_marks.py)."""
+read anyway (app/web/shown_once.py, app/services/accounts/shown_once_marks.py)."""
 
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ import threading
 
 from flask import Flask
 
-from app.services import delivery
-from app.services.delivery import Incoming, Outcome
+from app.services.ingest import delivery
+from app.services.ingest.delivery import Incoming, Outcome
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 64

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from flask import Flask
 
-from app.services import delivery, faults, metrics
-from app.services.delivery import Incoming, Verdict
 from app.services.errors import QuotaExceeded, UnknownDomain
-from app.services.listings import end_read
+from app.services.ingest import delivery, faults
+from app.services.ingest.delivery import Incoming, Verdict
+from app.services.runtime import metrics
+from app.services.stored_mail.listings import end_read
 from app.smtp.committer import GroupCommitter
 
 log = logging.getLogger(__name__)

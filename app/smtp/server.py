@@ -11,7 +11,7 @@ from aiosmtpd.smtp import MISSING, SMTP
 from flask import Flask
 
 from app.config import Settings
-from app.services import metrics
+from app.services.runtime import metrics
 from app.smtp.committer import GroupCommitter
 from app.smtp.data import Outcome, read_data
 from app.smtp.handler import MayflyHandler, fault_reply

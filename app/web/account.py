@@ -11,8 +11,11 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http.limits import CREATE_LIMIT
 from app.models import User
-from app.services import adoption, api_keys, domains, faults, mailboxes, plans, users, webhooks
+from app.services.accounts import api_keys, plans, users
 from app.services.errors import MayflyError, Unauthorized
+from app.services.ingest import faults
+from app.services.mailbox_life import adoption, domains, mailboxes
+from app.services.outgoing import webhooks
 from app.web import bp, shown_once, visitor
 from app.web.forms import (
     DeleteAccountForm,

@@ -12,8 +12,9 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.config_values import DOMAIN_TYPES, parse_domain_types
-from app.services import domains, plans, users
+from app.services.accounts import plans, users
 from app.services.errors import InvalidInput, MayflyError
+from app.services.mailbox_life import domains
 from app.web import bp
 from app.web.forms import DomainForm, PlanForm
 

@@ -22,8 +22,9 @@ from app.http.limits import (
     forget_password_attempts,
 )
 from app.http.links import absolute_url
-from app.services import password_reset, relay, signups, users
+from app.services.accounts import password_reset, signups, users
 from app.services.errors import MayflyError
+from app.services.outgoing import relay
 from app.web import bp, visitor
 from app.web.forms import ForgotForm, LoginForm, ResetForm, SignupForm
 
@@ -47,7 +48,7 @@ def load_user(session_id: str) -> visitor.SessionUser | None:
 @limiter.limit(SIGNUP_LIMIT, methods=["POST"])
 def signup() -> str | BaseResponse | tuple[str, int]:
     """Create an account. With a relay, by a mailed link, and the answer is the same whether
-    or not the email has an account (app/services/signups.py); without one, at once."""
+    or not the email has an account (app/services/accounts/signups.py); without one, at once."""
     if relay.configured():
         return _signup_by_mail()
     form = SignupForm()

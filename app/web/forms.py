@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from app.config_values import DOMAIN_TYPES
-from app.services.users import MIN_PASSWORD
+from app.services.accounts.users import MIN_PASSWORD
 
 # autocomplete tells password managers which password is which (WCAG 1.3.5).
 EMAIL = {"autocomplete": "email"}

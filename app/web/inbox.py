@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.extensions import limiter
 from app.http import streams
 from app.http.limits import CREATE_LIMIT, HOME_LIMIT, POLL_LIMIT
-from app.services import inbox_actions, listings, mailboxes
 from app.services.errors import MailboxNotFound, MayflyError
 from app.services.ids import parse_id
+from app.services.mailbox_life import mailboxes
+from app.services.stored_mail import inbox_actions, listings
 from app.web import bp, htmx, visitor
 
 

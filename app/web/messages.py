@@ -23,7 +23,8 @@ from app.http.response_cache import BoundedCache
 from app.mail.codes import extract_links, primary_link
 from app.mail.sanitize import CleanedHtml, clean_html
 from app.models import Message
-from app.services import messages, sender_trust
+from app.services.checks import sender_trust
+from app.services.stored_mail import messages
 from app.web import bp, visitor
 
 VIEWS = ("html", "text", "source")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from app.services import search
 from app.services.errors import InvalidInput, Unauthorized
+from app.services.stored_mail import search
 from app.web import bp, htmx, visitor
 
 

@@ -7,8 +7,9 @@ derived from SECRET_KEY): a copy of the cookie, in a proxy's log or a browser pr
 not give the secret away.
 
 Taking it drops it from the session, but a copy of the cookie made before still carries it:
-so each stash has a random id, and the first take marks that id taken in the store every web
-process shares (app.services.shown_once_marks). Replaying the old cookie then shows nothing.
+so each stash has a random id, and the first take marks that id taken in the store every
+web process shares (app.services.accounts.shown_once_marks). Replaying the old cookie then
+shows nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app, session
 
-from app.services import shown_once_marks
+from app.services.accounts import shown_once_marks
 
 KEY = "shown_once"
 # Long enough to read and copy; an older stash is dropped unshown.

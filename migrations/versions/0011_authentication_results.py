@@ -5,7 +5,7 @@ Revises: 0010
 Create Date: 2026-12-04 03:30:00
 
 Delivery keeps the connecting client's IP and HELO name and marks the message pending; the
-SMTP sidecar evaluates pending messages after the commit (app.services.auth_results) and
+SMTP sidecar evaluates pending messages after the commit (app.services.checks.auth_results) and
 stores the verdicts, so the SMTP reply never waits on DNS. Plain ADD COLUMNs (no table
 rebuild), so the search triggers of 0009 stay in place on SQLite.
 """

@@ -11,7 +11,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.extensions import db
 from app.models import ApiKey, Mailbox, Message, User
-from app.services.signups import SALT, SUBJECT_NEW, SUBJECT_TAKEN
+from app.services.accounts.signups import SALT, SUBJECT_NEW, SUBJECT_TAKEN
 from tests.web.helpers import csrf_token
 from tests.web.login import PASSWORD, log_in
 

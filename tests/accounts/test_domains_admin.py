@@ -32,7 +32,7 @@ def test_disabled_domain_stays_disabled_across_restarts(app, make_app):
     app.test_cli_runner().invoke(args=["domains", "disable", "other.test"])
     restarted = make_app()
     with restarted.app_context():
-        from app.services import domains
+        from app.services.mailbox_life import domains
 
         domains.sync_configured()
         assert [d.name for d in domains.list_active()] == ["mayfly.test"]
@@ -79,7 +79,7 @@ def test_admin_manages_domains_and_plans(client, make_user, app):
         f"u{customer_id}-storage_mib": "5", f"u{customer_id}-domain_types": "free,custom"})
     assert response.status_code == 303
     with app.app_context():
-        from app.services import plans, users
+        from app.services.accounts import plans, users
 
         plan = plans.plan_for(users.find_by_email("customer@example.org"))
     assert (plan.requests, plan.mailboxes, plan.storage) == (10, 100, 5 * 1024 * 1024)

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from aiosmtpd.controller import Controller
 
-from app.services.signups import SUBJECT_NEW
+from app.services.accounts.signups import SUBJECT_NEW
 from tests.conftest import free_port
 from tests.http import Browser
 from tests.launch import launched

@@ -189,7 +189,7 @@ def test_wait_times_out_empty(client):
 
 
 def test_large_attachment_streams_in_chunks(client, send_mail, monkeypatch):
-    from app.services import blobs
+    from app.services.stored_mail import blobs
 
     monkeypatch.setattr(blobs, "CHUNK", 1000)  # many chunks for a small payload
     address = new_mailbox(client)["address"]

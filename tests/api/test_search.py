@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 from tests.api.contract import call
 
 SEARCH = "/search"
@@ -129,7 +129,7 @@ def test_deleted_mail_leaves_the_index(app, client, mail):
 
 def test_the_index_is_used(app, mail):
     """A word is looked up in the index, not matched row by row."""
-    from app.services import search
+    from app.services.stored_mail import search
 
     with app.app_context():
         statement = sa.select(sa.literal(1)).where(search.condition("acme"))
@@ -155,7 +155,7 @@ def test_negated_words_are_looked_up_in_the_searched_mailboxes_only(app, client,
                  headers=mail["ana"]) == [("ana-signup@mayfly.test", "Confirm your Acme account")]
     assert found(client, "-acme", mailbox="ana-signup@mayfly.test", headers=mail["ana"]) == []
     from app.mail.search_query import parse
-    from app.services import search_index
+    from app.services.stored_mail import search_index
 
     with app.app_context():
         if db.engine.dialect.name != "sqlite":

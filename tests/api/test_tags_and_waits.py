@@ -35,7 +35,7 @@ def test_the_stream_of_an_unused_address_delivers_its_first_message(live_server,
 
 
 def test_unwaitable_addresses_answer_at_once(client, make_user, api_key_for, app):
-    from app.services import mailboxes
+    from app.services.mailbox_life import mailboxes
 
     with app.app_context():
         mailboxes.create_mailbox("locked", protected=True)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app.services import auth_results
+from app.services.checks import auth_results
 from tests.factories import build_eml
 from tests.mail_auth.stub_dns import stub_dns
 

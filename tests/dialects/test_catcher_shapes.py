@@ -7,7 +7,7 @@ import base64
 
 import pytest
 
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 from tests.dialects.shapes import NULLABLE, assert_shape
 
 PATH = {"Relays": NULLABLE, "Mailbox": str, "Domain": str, "Params": str}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 
 NODE = Path(__file__).resolve().parent / "node"
 ATTACHMENT = ("notes.txt", "text/plain", b"attached words")
@@ -122,7 +122,7 @@ def test_single_inbox_doors_keep_users_apart(live_server, catch):
 
 def test_an_admin_scope_key_sees_every_mailbox(app, live_server, catch, make_user,
                                                api_key_for):
-    from app.services import api_keys, users
+    from app.services.accounts import api_keys, users
 
     make_user("root@example.org", admin=True)
     with app.app_context():

@@ -12,7 +12,7 @@ import dkim
 import pytest
 import requests
 
-from app.services import auth_results
+from app.services.checks import auth_results
 from app.smtp.server import build_controller
 from mayfly_client import Mayfly
 from tests.conftest import free_port

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Mailbox, Message
-from app.services import auth_checks, auth_results
+from app.services.checks import auth_checks, auth_results
 from tests.factories import build_eml
 from tests.mail_auth.stub_dns import stub_dns
 

@@ -9,8 +9,8 @@ import time
 import urllib.error
 import urllib.request
 
-from app.services import mailboxes
 from app.services.access import ANONYMOUS
+from app.services.mailbox_life import mailboxes
 from tests.api.test_events import read_event
 
 GENEROUS = 30

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import ApiKey, Mailbox, Message
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 from tests.web.helpers import csrf_token
 from tests.web.login import log_in
 

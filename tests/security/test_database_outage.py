@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message
-from app.services import domains
+from app.services.mailbox_life import domains
 from app.smtp.server import build_controller
 from tests.conftest import _migrate, free_port
 from tests.factories import build_eml

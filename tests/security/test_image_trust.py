@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message
-from app.services import auth_results
+from app.services.checks import auth_results
 from tests.factories import build_eml
 from tests.mail_auth.stub_dns import stub_dns
 from tests.web.helpers import csrf_token

@@ -16,7 +16,7 @@ import json
 import pytest
 
 from app.dialects import mailhog
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 
 ADDRESS = "big@mayfly.test"
 LARGE = 3 * 1024 * 1024

@@ -13,7 +13,7 @@ import base64
 import pytest
 
 from app.mail.mime import MAX_HEADER_LINES, MAX_PARTS
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 
 MAILHOG = "/compat/mailhog/api/v2/messages"
 

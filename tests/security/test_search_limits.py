@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from app.mail import search_query
-from app.services import mailboxes, owned_mail, search_index
+from app.services.mailbox_life import mailboxes
+from app.services.stored_mail import owned_mail, search_index
 
 WORDS = " ".join(f"w{n}" for n in range(100_000))  # 100,000 words
 ATTACKS = {"words": WORDS, "phrase": f'"{WORDS}"'}
@@ -133,8 +134,8 @@ def test_the_mailpit_delete_of_an_over_long_search_deleted_nothing(client, owner
 
 def test_terms_a_door_builds_meet_the_same_limits():
     """The one check: `parse` ends with it, and the service calls it for built terms."""
-    from app.services import search
     from app.services.errors import InvalidInput
+    from app.services.stored_mail import search
 
     with pytest.raises(InvalidInput, match="at most 1000 characters"):
         search.terms([search_query.Term("text", "x" * 1001)])

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.services import mailboxes
-from app.services.users import find_by_email
+from app.services.accounts.users import find_by_email
+from app.services.mailbox_life import mailboxes
 from tests.factories import build_eml
 
 API = "/api/v1"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Attachment, Blob, Mailbox, Message
 from app.models.base import utcnow
-from app.services import purge
+from app.services.mailbox_life import purge
 from tests.factories import build_eml
 
 ADDRESSES = [f"copy{n}@mayfly.test" for n in range(5)]  # the test settings allow 5
@@ -159,7 +159,9 @@ def test_the_migration_moves_stored_bytes_and_keeps_search_and_counts(tmp_path):
     from flask_migrate import downgrade, upgrade
 
     from app import ROOT, create_app, dispose
-    from app.services import blobs, delivery, domains, search
+    from app.services.ingest import delivery
+    from app.services.mailbox_life import domains
+    from app.services.stored_mail import blobs, search
     from tests.conftest import _base_settings
 
     app = create_app(_base_settings(f"sqlite:///{tmp_path / 'old.db'}", tmp_path))

@@ -142,7 +142,7 @@ def test_a_deleted_accounts_token_never_opens_a_new_account(live_server, app):
                               headers={"Authorization": f"Bearer {first['token']}"}, timeout=10)
     assert deleted.status_code == 200
     with app.test_request_context():  # the same address again, in the same second
-        from app.services import mailbox_accounts
+        from app.services.mailbox_life import mailbox_accounts
 
         again = mailbox_accounts.register("me@mayfly.test", "anotherPassword1")
         again_id = again.id
@@ -170,7 +170,7 @@ def test_account_tokens_expire_and_need_their_key(live_server, app):
 @pytest.fixture
 def proxied(app, make_app):  # app: a fresh store with its domains
     """Mayfly behind one proxy, so X-Forwarded-For names each test client's source."""
-    from app.services import domains
+    from app.services.mailbox_life import domains
 
     behind_proxy = make_app(proxy_count=1)
     with behind_proxy.app_context():
@@ -211,7 +211,7 @@ def test_parallel_login_guesses_cannot_overrun_the_limit(proxied, make_user):
 
 
 def test_unknown_account_costs_a_password_check(live_server, monkeypatch):
-    from app.services import mailbox_accounts
+    from app.services.mailbox_life import mailbox_accounts
 
     checked = []
     real = mailbox_accounts.check_password_hash

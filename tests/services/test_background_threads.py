@@ -16,16 +16,12 @@ import pytest
 
 from app import dispose
 from app.extensions import db
-from app.services import (
-    auth_results,
-    background,
-    changes,
-    delivery,
-    mailboxes,
-    users,
-    webhook_dispatch,
-    webhooks,
-)
+from app.services.accounts import users
+from app.services.checks import auth_results
+from app.services.ingest import delivery
+from app.services.mailbox_life import mailboxes
+from app.services.outgoing import webhook_dispatch, webhooks
+from app.services.runtime import background, changes
 from tests.conftest import free_port
 from tests.factories import build_eml
 from tests.thread_guard import mayfly_threads, outliving

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Mailbox
-from app.services import changes, delivery
+from app.services.ingest import delivery
+from app.services.runtime import changes
 from tests.factories import build_eml
 
 

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attachment, Mailbox, Message
-from app.services import delivery
-from app.services.delivery import Incoming
 from app.services.errors import QuotaExceeded, UnknownDomain
+from app.services.ingest import delivery
+from app.services.ingest.delivery import Incoming
 from tests.factories import build_eml
 
 

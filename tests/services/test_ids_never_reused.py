@@ -12,7 +12,9 @@ from flask_migrate import downgrade, upgrade
 from app import ROOT, create_app
 from app.extensions import db
 from app.models import ApiKey, Domain, Mailbox, Message, User, Webhook
-from app.services import api_keys, delivery, outbound, users, webhooks
+from app.services.accounts import api_keys, users
+from app.services.ingest import delivery
+from app.services.outgoing import outbound, webhooks
 from tests.conftest import _base_settings
 from tests.factories import build_eml
 

@@ -8,8 +8,9 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Mailbox, Message
-from app.services import inbox_actions, listings, purge
 from app.services.access import ANONYMOUS
+from app.services.mailbox_life import purge
+from app.services.stored_mail import inbox_actions, listings
 
 ADDRESS = "counted@mayfly.test"
 

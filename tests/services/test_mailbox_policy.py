@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services import mailbox_policy
-from app.services.mailbox_policy import Lifetime
+from app.services.mailbox_life import mailbox_policy
+from app.services.mailbox_life.mailbox_policy import Lifetime
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Attachment, Mailbox, Message
 from app.models.base import utcnow
-from app.services import delivery, mailboxes, purge
 from app.services.access import ANONYMOUS
+from app.services.ingest import delivery
+from app.services.mailbox_life import mailboxes, purge
 from tests.factories import build_eml
 
 

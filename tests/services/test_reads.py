@@ -11,10 +11,13 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Mailbox
 from app.models.base import utcnow
-from app.services import delivery, listings, mailboxes, messages, users
 from app.services.access import Principal
+from app.services.accounts import users
 from app.services.errors import InvalidInput, MailboxNotFound, MessageNotFound
+from app.services.ingest import delivery
+from app.services.mailbox_life import mailboxes
 from app.services.secrets import grant_proof
+from app.services.stored_mail import listings, messages
 from tests.factories import build_eml
 
 KINDS = ("public", "token", "owned", "reserved", "expired")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from app.services import delivery
-from app.services.delivery import Incoming, Outcome
+from app.services.ingest import delivery
+from app.services.ingest.delivery import Incoming, Outcome
 from app.smtp import committer
 from app.smtp.committer import MAX_BATCH_BYTES, GroupCommitter, stored_bytes
 

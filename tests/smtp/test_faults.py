@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from app.services import mailboxes
+from app.services.mailbox_life import mailboxes
 from tests.factories import build_eml
 from tests.web.helpers import csrf_token
 from tests.web.login import log_in

@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.models import Mailbox, Message
 from app.models.base import utcnow
-from app.services import delivery
+from app.services.ingest import delivery
 from app.smtp.server import build_controller
 from tests.conftest import free_port
 from tests.factories import build_eml

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Mailbox
 from app.models.base import utcnow
-from app.services import purge
+from app.services.mailbox_life import purge
 from tests.web.helpers import csrf_token, page_address, post_form
 from tests.web.login import PASSWORD, log_in
 

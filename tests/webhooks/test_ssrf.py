@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import WebhookDelivery
-from app.services import delivery, outbound, users, webhook_dispatch, webhooks
+from app.services.accounts import users
 from app.services.errors import InvalidInput
+from app.services.ingest import delivery
+from app.services.outgoing import outbound, webhook_dispatch, webhooks
 from tests.conftest import free_port
 from tests.factories import build_eml
 
@@ -110,7 +112,7 @@ def _resolving_to(*addresses: str):
 
 def _owner_with_hook(url: str, address: str) -> None:
     user = users.create_user(f"owner-{address}", "long enough password")
-    from app.services import mailboxes
+    from app.services.mailbox_life import mailboxes
 
     mailboxes.create_mailbox(address.split("@")[0], owner_id=user.id)
     db.session.add(webhooks.create_webhook(user.id, url))

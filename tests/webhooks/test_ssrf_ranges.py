@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import outbound, webhooks
 from app.services.errors import InvalidInput
+from app.services.outgoing import outbound, webhooks
 from tests.web.helpers import csrf_token
 from tests.web.login import log_in
 

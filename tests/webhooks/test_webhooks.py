@@ -16,7 +16,7 @@ from prometheus_client import REGISTRY
 
 from app.extensions import db
 from app.models import WebhookDelivery
-from app.services import webhook_dispatch
+from app.services.outgoing import webhook_dispatch
 from tests.conftest import free_port
 from tests.web.helpers import csrf_token
 from tests.web.login import log_in

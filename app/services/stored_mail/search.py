@@ -1,5 +1,5 @@
 """Search terms (app.mail.search_query) as conditions on stored messages: words through the
-full-text index (app.services.search_index), flags and dates on the message's columns.
+full-text index (app.services.stored_mail.search_index), flags and dates on the message's columns.
 
 Every search of every door comes through `terms`, which holds a query to the language's limits
 (length, terms, words) before anything touches the store: `find` and `condition` call it first,
@@ -19,11 +19,12 @@ from app.extensions import db
 from app.mail.search_query import QueryError, Term, check, parse
 from app.models import Mailbox, Message
 from app.models.base import utcnow
-from app.services import mailboxes, search_index
 from app.services.access import Principal
 from app.services.errors import InvalidInput, Unauthorized
 from app.services.ids import MAX_PUBLIC_ID
-from app.services.listings import MAX_PAGE, SUMMARY
+from app.services.mailbox_life import mailboxes
+from app.services.stored_mail import search_index
+from app.services.stored_mail.listings import MAX_PAGE, SUMMARY
 
 
 def terms(query: str | Sequence[Term]) -> list[Term]:

@@ -12,9 +12,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 from app.models import ApiKey, Mailbox, UsageDay, User
 from app.models.user import new_session_secret
-from app.services import purge
 from app.services.errors import EmailTaken, InvalidInput, Unauthorized
 from app.services.ids import MAX_ROW_ID, parse_id
+from app.services.mailbox_life import purge
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024

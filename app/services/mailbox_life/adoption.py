@@ -7,9 +7,10 @@ from collections.abc import Collection
 
 from app.extensions import db
 from app.models import Mailbox, User
-from app.services import mailbox_policy, plans
+from app.services.accounts import plans
 from app.services.errors import MailboxNotFound
-from app.services.mailbox_policy import Lifetime
+from app.services.mailbox_life import mailbox_policy
+from app.services.mailbox_life.mailbox_policy import Lifetime
 
 
 def keepable(mailbox_id: int | None, address: str | None,

@@ -7,7 +7,7 @@ twice, and a claim abandoned by a crash is taken again after CLAIM_TIMEOUT), eva
 on a few threads outside any transaction, and stores every verdict in one transaction that
 also wakes whoever waits on those mailboxes.
 
-The evaluating threads (mayfly-auth_N) belong to the app (app.services.background): one pool
+The evaluating threads (mayfly-auth_N) belong to the app (app.services.runtime.background): one pool
 per app, made on first use, shut down when the app is disposed.
 """
 
@@ -23,8 +23,9 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.models import Blob, Message
 from app.models.base import utcnow
-from app.services import auth_checks, background, changes
+from app.services.checks import auth_checks
 from app.services.context import settings
+from app.services.runtime import background, changes
 
 BATCH = 32
 CLAIM_TIMEOUT = timedelta(minutes=5)

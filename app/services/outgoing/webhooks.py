@@ -3,7 +3,7 @@
 Deliveries are written to an outbox table in the same transaction as the message (so a
 message that got 250 always has its deliveries), and sent later by the dispatcher loop that
 runs in the SMTP sidecar's parent process, never on the SMTP reply path
-(app.services.webhook_dispatch). Each POST carries
+(app.services.outgoing.webhook_dispatch). Each POST carries
 `X-Mayfly-Timestamp` and `X-Mayfly-Signature: sha256=<hex>`, the HMAC-SHA256 of
 "<timestamp>.<body>" under the webhook's secret. A failed delivery is retried with growing
 delays; after the last one it is marked failed. Every process may run a dispatcher: a
@@ -23,15 +23,15 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Mailbox, Webhook, WebhookDelivery
 from app.models.base import utcnow
-from app.services import outbound
 from app.services.context import settings
 from app.services.errors import InvalidInput, NotFound
+from app.services.outgoing import outbound
 
 MAX_WEBHOOKS = 20
 
 
 def check_url(url: str) -> str:
-    """A URL webhooks may be sent to (see app.services.outbound); InvalidInput otherwise."""
+    """A URL webhooks may be sent to (see `outbound`); InvalidInput otherwise."""
     try:
         return outbound.check(url, settings().webhooks_allow_private)
     except outbound.Refused as refused:

@@ -20,7 +20,6 @@ from app.extensions import db
 from app.mail import addresses
 from app.models import Mailbox, MailboxAccount
 from app.models.base import utcnow
-from app.services import domains, mailboxes, purge
 from app.services.context import settings
 from app.services.errors import (
     AddressTaken,
@@ -31,6 +30,7 @@ from app.services.errors import (
     UnknownDomain,
 )
 from app.services.ids import MAX_ROW_ID, parse_id
+from app.services.mailbox_life import domains, mailboxes, purge
 
 MIN_PASSWORD = 6
 MAX_PASSWORD = 1024

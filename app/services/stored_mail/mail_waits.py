@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from app.services import changes, mailboxes
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
-from app.services.listings import EMPTY, Page, end_read, page
-from app.services.message_filters import EVERYTHING, Filters
+from app.services.mailbox_life import mailboxes
+from app.services.runtime import changes
+from app.services.stored_mail.listings import EMPTY, Page, end_read, page
+from app.services.stored_mail.message_filters import EVERYTHING, Filters
 
 MAX_WAIT_SECONDS = 60
 WAKE_EVERY_SECONDS = 2.0

@@ -17,10 +17,11 @@ from app.extensions import db
 from app.mail.search_query import Term
 from app.models import Mailbox, Message
 from app.models.base import utcnow
-from app.services import purge, search
 from app.services.access import Principal
 from app.services.errors import MessageNotFound
 from app.services.ids import MAX_PUBLIC_ID
+from app.services.mailbox_life import purge
+from app.services.stored_mail import search
 
 MAX_LIMIT = 1000
 

@@ -1,5 +1,5 @@
 """Plans, and what users use of them: mailboxes at once, stored bytes, domain types, and (with
-app.services.request_counts) API requests a month."""
+app.services.accounts.request_counts) API requests a month."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Domain, Mailbox, User
 from app.models.base import utcnow
-from app.services import request_counts
+from app.services.accounts import request_counts
+from app.services.accounts.request_counts import RequestQuota
 from app.services.context import settings
 from app.services.errors import PlanLimit
-from app.services.request_counts import RequestQuota
 
 CHART_DAYS = 30
 

@@ -21,9 +21,10 @@ from datetime import timedelta
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.models import User
-from app.services import password_reset, relay, users
+from app.services.accounts import password_reset, users
 from app.services.context import settings
 from app.services.errors import EmailTaken, InvalidInput
+from app.services.outgoing import relay
 
 SIGNUP_LINK_LIFETIME = timedelta(hours=24)
 SALT = "mayfly-signup"

@@ -23,9 +23,10 @@ from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.models import User
-from app.services import relay, users
+from app.services.accounts import users
 from app.services.context import settings
 from app.services.errors import InvalidInput
+from app.services.outgoing import relay
 
 log = logging.getLogger(__name__)
 RESET_LINK_LIFETIME = timedelta(hours=1)

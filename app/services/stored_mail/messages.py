@@ -19,10 +19,10 @@ from app.extensions import db
 from app.mail import addresses
 from app.mail.codes import Code, extract_codes
 from app.models import Attachment, AttachmentNumber, Mailbox, Message
-from app.services import mailbox_policy
 from app.services.access import Principal, can_read
 from app.services.errors import AttachmentNotFound, MessageNotFound
 from app.services.ids import MAX_PUBLIC_ID
+from app.services.mailbox_life import mailbox_policy
 
 # What access and the doors need of the message's mailbox, read with the message.
 _MAILBOX = (Mailbox.address, Mailbox.local_part, Mailbox.protected, Mailbox.owner_id,

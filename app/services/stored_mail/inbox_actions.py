@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message
-from app.services import mailboxes, purge
 from app.services.access import Principal
 from app.services.errors import InvalidInput
+from app.services.mailbox_life import mailboxes, purge
 
 
 def mark_all_read(address: str, principal: Principal, *, through: int | None) -> int:

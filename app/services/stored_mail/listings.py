@@ -19,11 +19,11 @@ from sqlalchemy.orm import selectinload, undefer
 from app.extensions import db
 from app.mail import addresses
 from app.models import Domain, Mailbox, Message
-from app.services import domains, mailbox_policy, mailboxes
 from app.services.access import Principal, can_read
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import MAX_PUBLIC_ID
-from app.services.message_filters import EVERYTHING, Filters
+from app.services.mailbox_life import domains, mailbox_policy, mailboxes
+from app.services.stored_mail.message_filters import EVERYTHING, Filters
 
 MAX_PAGE = 100
 

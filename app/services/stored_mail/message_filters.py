@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from app.models import Message
-from app.services.auth_results import VERDICTS
+from app.services.checks.auth_results import VERDICTS
 from app.services.errors import InvalidInput
 
 QueryT = TypeVar("QueryT", bound=sa.Select[*tuple[Any, ...]])

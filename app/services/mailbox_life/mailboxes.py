@@ -16,8 +16,8 @@ from app.extensions import db
 from app.mail import addresses
 from app.models import Domain, Mailbox, MailboxAccount, Message, User
 from app.models.base import utcnow
-from app.services import domains, mailbox_policy, plans
 from app.services.access import Principal, can_read
+from app.services.accounts import plans
 from app.services.errors import (
     AddressTaken,
     InvalidInput,
@@ -27,8 +27,9 @@ from app.services.errors import (
     Unauthorized,
     UnknownDomain,
 )
-from app.services.mailbox_policy import Lifetime
-from app.services.purge import delete_ids, delete_messages_where
+from app.services.mailbox_life import domains, mailbox_policy
+from app.services.mailbox_life.mailbox_policy import Lifetime
+from app.services.mailbox_life.purge import delete_ids, delete_messages_where
 from app.services.secrets import grant_proof, hash_token, new_mailbox_token
 
 is_live = mailbox_policy.is_live

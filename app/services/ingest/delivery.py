@@ -21,9 +21,13 @@ from app.mail import addresses, mime
 from app.mail.codes import extract_codes
 from app.models import Attachment, AttachmentNumber, Blob, Domain, FaultRule, Mailbox, Message, User
 from app.models.base import utcnow
-from app.services import changes, faults, mailbox_policy, plans, webhooks
+from app.services.accounts import plans
 from app.services.context import settings
 from app.services.errors import QuotaExceeded, UnknownDomain
+from app.services.ingest import faults
+from app.services.mailbox_life import mailbox_policy
+from app.services.outgoing import webhooks
+from app.services.runtime import changes
 from app.services.secrets import new_attachment_id, new_public_id
 from app.services.summaries import message_summary
 

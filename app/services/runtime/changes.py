@@ -7,7 +7,7 @@ at once); on SQLite it reads the ids of messages newer than the last it saw, fiv
 second. A waiter sleeps until its own mailbox (or, for an address that has no mailbox yet,
 any mailbox) changes, so a thousand open streams cost nothing while no mail comes for them.
 
-The watcher's thread belongs to its app (app.services.background): it ends when the watcher
+The watcher's thread belongs to its app (app.services.runtime.background): it ends when the watcher
 closes or the app is disposed, and while the store is away it retries every RETRY_EVERY
 seconds, logging the first failure in full and the following ones in one line.
 """
@@ -25,7 +25,7 @@ from flask import Flask, current_app
 
 from app.extensions import db
 from app.models import Message
-from app.services import background
+from app.services.runtime import background
 
 log = logging.getLogger(__name__)
 CHANNEL = "mayfly_messages"

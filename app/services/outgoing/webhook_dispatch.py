@@ -2,7 +2,7 @@
 PER_HOST at once to one receiver (host and port), so one slow or hanging receiver cannot
 hold up another's.
 
-A Dispatcher's thread pool belongs to its app (app.services.background): its threads are
+A Dispatcher's thread pool belongs to its app (app.services.runtime.background): its threads are
 named mayfly-webhook_N, and disposing the app drops the sends not yet started and joins them.
 
 The SMTP sidecar's parent runs one Dispatcher: every tick it claims what is due (an atomic
@@ -26,9 +26,10 @@ from flask import Flask, current_app
 from app.extensions import db
 from app.models import Webhook, WebhookDelivery
 from app.models.base import utcnow
-from app.services import background, metrics, outbound
 from app.services.context import settings
-from app.services.webhooks import sign
+from app.services.outgoing import outbound
+from app.services.outgoing.webhooks import sign
+from app.services.runtime import background, metrics
 
 BACKOFF = (5, 30, 120, 600, 1800, 3600, 7200)  # seconds before attempts 2, 3, …
 MAX_ATTEMPTS = len(BACKOFF) + 1

@@ -1,0 +1,1 @@
+"""Checks on stored mail, worked out after the commit: SPF, DKIM, DMARC, ARC, image trust."""

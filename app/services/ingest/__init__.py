@@ -1,0 +1,1 @@
+"""Incoming mail from the SMTP door to the commit: recipients, room, faults, the stored rows."""

@@ -1,0 +1,1 @@
+"""Mailboxes from creation to purge: who may see one, whether it is live, domains, accounts."""

@@ -1,0 +1,1 @@
+"""What Mayfly sends out: webhooks and their dispatch, forgery-safe requests, relayed mail."""

@@ -1,0 +1,1 @@
+"""What runs beside the requests: background threads, new-mail notices, metrics."""
