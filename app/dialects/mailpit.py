@@ -45,10 +45,10 @@ from app.mail import raw_view
 from app.mail.sanitize import clean_html
 from app.mail.search_query import Term
 from app.models import Attachment, Message
-from app.services import blobs, messages, owned_mail
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
-from app.services.search import terms as search_terms
+from app.services.stored_mail import blobs, messages, owned_mail
+from app.services.stored_mail.search import terms as search_terms
 
 bp = Blueprint("mailpit", __name__, url_prefix="/compat/mailpit")
 render_error = text_error
