@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from app.config_instance import (
+    database_url_parser,
+    default_database_url,
+    engine_options,
+    stored_secret,
+)
 from app.config_values import (
     parse_count,
     parse_dns_servers,
@@ -32,6 +37,7 @@ from app.config_values import (
     parse_processes,
     parse_public_url,
     parse_relay_url,
+    parse_scrypt_cost,
     parse_secret,
     parse_size,
     parse_storage_uri,
@@ -167,6 +173,10 @@ class Settings:
     auth_dns_timeout: timedelta = setting(
         "AUTH_DNS_TIMEOUT", "2s", parse_duration,
         "Longest one DNS lookup of those checks may take; answers are cached by their TTL.")
+    password_scrypt_n: int = setting(
+        "PASSWORD_SCRYPT_N", "32768", parse_scrypt_cost,
+        "scrypt's work factor N (a power of two) for new password hashes; stored hashes keep "
+        "theirs and still verify. Each hash takes N x 1 KiB of memory.")
     webhooks_allow_private: bool = setting(
         "WEBHOOKS_ALLOW_PRIVATE", "0", parse_flag,
         "1 lets webhooks reach loopback and private addresses (a developer's laptop).")
@@ -210,9 +220,9 @@ class Settings:
         instance = Path(environ.get("INSTANCE_PATH", "").strip() or instance_path
                         or DEFAULT_INSTANCE).resolve()
         values: dict[str, Any] = {}
-        derived = {"DATABASE_URL": (_database_url(instance),
-                                    lambda: _default_database_url(instance)),
-                   "SECRET_KEY": (parse_secret, lambda: _stored_secret(instance)),
+        derived = {"DATABASE_URL": (database_url_parser(instance),
+                                    lambda: default_database_url(instance)),
+                   "SECRET_KEY": (parse_secret, lambda: stored_secret(instance)),
                    "INSTANCE_PATH": (lambda _: instance, lambda: instance),
                    # A laptop's Mayfly is reached where scripts/serve listens.
                    "PUBLIC_URL": (parse_public_url,
@@ -237,7 +247,7 @@ class Settings:
         return {
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
             "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
             "RATELIMIT_HEADERS_ENABLED": False,
             "MAX_CONTENT_LENGTH": 1024 * 1024,
@@ -262,42 +272,3 @@ def markdown_table() -> str:
 
 def _shown(default: str) -> str:
     return f"`{default}`" if default else "(empty)"
-
-
-def _default_database_url(instance_path: Path) -> str:
-    return f"sqlite:///{instance_path / 'mayfly.db'}"
-
-
-def _database_url(instance_path: Path) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if text.startswith("sqlite:///instance/"):
-            # The documented default names the instance folder relative to the checkout.
-            return _default_database_url(instance_path).replace(
-                "mayfly.db", text.removeprefix("sqlite:///instance/"))
-        if text.startswith("postgresql://"):
-            # psycopg 3 is the driver Mayfly ships; plain postgresql:// would ask for psycopg2.
-            return "postgresql+psycopg://" + text.removeprefix("postgresql://")
-        if not text.startswith(("sqlite:", "postgresql+psycopg:")):
-            raise ValueError("expected a sqlite:/// or postgresql:// URL")
-        return text
-
-    return parse
-
-
-def _engine_options(url: str) -> dict[str, object]:
-    if url.startswith("sqlite"):
-        # The SMTP sidecar and the web workers write the same file; wait for the lock.
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
-
-
-def _stored_secret(instance_path: Path) -> str:
-    """A secret generated once and kept, so sessions survive restarts."""
-    path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret

@@ -192,3 +192,11 @@ def _is_host(host: str) -> bool:
     except ValueError:
         return bool(_DOMAIN.match(host))
     return True
+
+
+def parse_scrypt_cost(text: str) -> int:
+    """scrypt's N: a power of two from 2**10 (tests) to 2**20 (1 GiB of memory per hash)."""
+    cost = int(text)
+    if cost < 2**10 or cost > 2**20 or cost & (cost - 1):
+        raise ValueError("expected a power of two from 1024 to 1048576")
+    return cost

@@ -38,9 +38,12 @@ os.environ.setdefault("AUTH_DNS_SERVERS", "127.0.0.1:9")
 
 
 def _base_settings(database_url: str, instance: Path) -> Settings:
+    # scrypt at its smallest work factor: the suite hashes thousands of passwords, and what
+    # is tested is which hash is checked, not how slowly (tests/accounts/test_passwords.py
+    # holds the default to the strong one).
     return Settings(database_url=database_url, secret_key="test-secret-0123456789abcdef-0123456789", mail_domains=DOMAINS,
                     instance_path=instance, smtp_max_recipients=5,
-                    auth_dns_servers=(os.environ["AUTH_DNS_SERVERS"],))
+                    auth_dns_servers=(os.environ["AUTH_DNS_SERVERS"],), password_scrypt_n=1024)
 
 
 def _migrate(settings: Settings) -> None:

@@ -211,11 +211,11 @@ def test_parallel_login_guesses_cannot_overrun_the_limit(proxied, make_user):
 
 
 def test_unknown_account_costs_a_password_check(live_server, monkeypatch):
-    from app.services.mailbox_life import mailbox_accounts
+    from app.services import passwords
 
     checked = []
-    real = mailbox_accounts.check_password_hash
-    monkeypatch.setattr(mailbox_accounts, "check_password_hash",
+    real = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash",
                         lambda stored, given: checked.append(stored) or real(stored, given))
     _register(live_server, "me@mayfly.test")
     for email in ("me@mayfly.test", "nobody@mayfly.test"):

@@ -7,11 +7,11 @@ import re
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import ApiKey, Mailbox, UsageDay, User
 from app.models.user import new_session_secret
+from app.services import passwords
 from app.services.errors import EmailTaken, InvalidInput, Unauthorized
 from app.services.ids import MAX_ROW_ID, parse_id
 from app.services.mailbox_life import purge
@@ -19,8 +19,6 @@ from app.services.mailbox_life import purge
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
-# Checked when the email is unknown, so a wrong email takes as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("mayfly-timing-equalizer")
 
 
 def _check_password(password: str) -> None:
@@ -29,12 +27,12 @@ def _check_password(password: str) -> None:
 
 
 def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
-    """A new user; the password is stored as a scrypt hash (werkzeug)."""
+    """A new user; the password is stored hashed (app.services.passwords)."""
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 320:
         raise InvalidInput("That is not an email address.")
     _check_password(password)
-    user = User(email=email, password_hash=generate_password_hash(password), is_admin=is_admin)
+    user = User(email=email, password_hash=passwords.hashed(password), is_admin=is_admin)
     db.session.add(user)
     try:
         db.session.commit()
@@ -47,10 +45,8 @@ def create_user(email: str, password: str, *, is_admin: bool = False) -> User:
 def authenticate(email: str, password: str) -> User | None:
     """The user whose email and password these are, or None."""
     user = find_by_email(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password)
-        return None
-    return user if check_password_hash(user.password_hash, password) else None
+    # An unknown email costs what a wrong password does (passwords.matches).
+    return user if passwords.matches(user.password_hash if user else None, password) else None
 
 
 def find_by_email(email: str) -> User | None:
@@ -68,7 +64,7 @@ def list_users() -> list[User]:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Needs the current password; every other session of the user ends."""
-    if not check_password_hash(user.password_hash, current):
+    if not passwords.matches(user.password_hash, current):
         raise Unauthorized("The current password is wrong.")
     set_password(user, new)
 
@@ -77,7 +73,7 @@ def set_password(user: User, new: str) -> None:
     """A new password without the old one (a reset link, the operator's CLI); every session
     of the user ends."""
     _check_password(new)
-    user.password_hash = generate_password_hash(new)
+    user.password_hash = passwords.hashed(new)
     user.session_secret = new_session_secret()
     db.session.commit()
 

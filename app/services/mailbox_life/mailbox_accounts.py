@@ -14,12 +14,12 @@ import jwt
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.mail import addresses
 from app.models import Mailbox, MailboxAccount
 from app.models.base import utcnow
+from app.services import passwords
 from app.services.context import settings
 from app.services.errors import (
     AddressTaken,
@@ -35,8 +35,6 @@ from app.services.mailbox_life import domains, mailboxes, purge
 MIN_PASSWORD = 6
 MAX_PASSWORD = 1024
 ALGORITHM = "HS256"
-# Checked when the address is unknown, so an unknown account costs what a wrong password does.
-_DUMMY_HASH = generate_password_hash("mayfly-timing-equalizer")
 # The doors count password guesses on an account under this name, whichever door they come
 # through (mail.tm and tempemail open the same accounts), keyed by `sign_in_address`.
 GUESS_COUNTER = "mailbox-account"
@@ -63,7 +61,7 @@ def register(email: str, password: str, *, min_password: int = MIN_PASSWORD) -> 
         raise ReservedAddress()
     mailbox = mailboxes.new_account_mailbox(local, domain)
     db.session.add(MailboxAccount(mailbox_id=mailbox.id,
-                                  password_hash=generate_password_hash(password)))
+                                  password_hash=passwords.hashed(password)))
     try:
         db.session.commit()
     except IntegrityError:
@@ -86,10 +84,10 @@ def authenticate(email: str, password: str) -> Mailbox:
     """
     found = _account_row(email) if isinstance(email, str) else None
     if found is None or not mailboxes.is_live(found[0]):
-        check_password_hash(_DUMMY_HASH, password)
+        passwords.matches(None, password)
         raise Unauthorized("Invalid credentials.")
     mailbox, account = found
-    if not check_password_hash(account.password_hash, password):
+    if not passwords.matches(account.password_hash, password):
         raise Unauthorized("Invalid credentials.")
     if account.disabled:
         raise Forbidden("This account is disabled.")
