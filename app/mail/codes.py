@@ -1,30 +1,34 @@
-"""Verification codes and links in a message: what sign-up tests look for. Pure, no Flask.
+"""Verification codes in a message: what sign-up tests look for. Pure, no Flask.
 
-A code is a 4 to 8 character token with a digit: digits ("482913", also shown in groups as
-"482 913" or "7730 41"), or upper-case letters and digits ("A7K9Q2", "7K4-QX9"); a short
-letter prefix ("G-204713") is not part of it. It counts only near a word that announces one,
-in the subject or the text or the HTML (table cells included): on the same line, or one or
-two lines after. "Code", "OTP", "PIN", "TAN", "código", "Bestätigungscode", "код", "验证码",
-"認証コード" announce any code; weaker words ("confirm", "verify", "login") only digits.
+A code is a 4 to 8 character token: digits ("482913", also shown in groups as "482 913" or
+"7730 41"), upper-case letters and digits ("A7K9Q2", "7K4-QX9"), or upper-case letters alone
+("KXQM-TRVA", "HTRKWMZD"); a short letter prefix ("G-204713") is not part of it. It counts
+only near a word that announces one, in the subject or the text or the HTML (table cells
+included): on the same line, or one or two lines after. "Code", "OTP", "PIN", "TAN",
+"código", "Bestätigungscode", "код", "验证码", "認証コード" announce any code; weaker words
+("confirm", "verify", "login") only digits. A code of letters alone could be any capitalised
+word, so it counts only where codes stand: alone on its line after a code word, or right after
+a code word and a colon; and never when it reads like a word (many vowels).
 Not codes: digit runs longer than 8 (phone, account, tracking numbers, however grouped),
 dates, times, years without a code word beside them, and anything on a line that talks of
-promotions, orders, invoices or tracking without a code word. Links come from the HTML's
-anchors (with their text) and from bare URLs in the text, each once, tracking wrappers kept.
+promotions, orders, invoices or tracking without a code word. Links are app.mail.links'.
 """
-
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 
+from app.mail.links import URL, Link, extract_links, primary_link
 from app.mail.text import html_to_text
+
+# Links live in app.mail.links; importers of this module's link names keep working.
+__all__ = ["URL", "Code", "Link", "extract_codes", "extract_links", "primary_link"]
 
 # The word patterns are lower case, matched against lower-cased lines (see _words).
 STRONG = re.compile(
-    r"code|\botp\b|passcode|\bpin\b|\btan\b|one[- ]time|c[oó]digo|codice|\bkod|клю|код|"
-    r"验证码|校验码|コード|ワンタイム|인증번호|clave|einmal")
+    r"code|\botp\b|passcode|\bpin\b|\btan\b|one[- ]time|c[oó]digo|codice|\bkod|kod\b|kód|"
+    r"клю|код|κωδικ|验证码|校验码|代码|代碼|コード|ワンタイム|인증번호|코드|clave|einmal")
 WEAK = re.compile(
     r"verif|confirm|security|sign[- ]?in|log[- ]?in|token|bestätig|anmeld|v[eé]rif|"
     r"weryfik|подтвержд|вход|確認|認証|登录|验证|인증|acesso|acceso|accesso|sicherheit")
@@ -39,17 +43,25 @@ REFERENCE = re.compile(
     r"order|commande|pedido|bestell|ordine|zamówieni|заказ|订单|注文|invoice|rechnung|"
     r"factur|fattura|tracking|sendung|n[°º]|\bnr\b|iban|kundennummer")
 DATES_AND_TIMES = re.compile(
-    r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}|\d+[.,]\d+")
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}|\d{1,2}:\d{2}|(?<!\d)\d+[.,]\d+")
 # Digit groups separated by one space or dash, or an upper-case token, at the edges of Latin
 # words (Chinese and Japanese write a code right after its word: 验证码为558201).
 TOKEN = re.compile(
     r"(?<![A-Za-z0-9_/.@#=?&%+-])(?:[A-Z]{1,3}-(?=\d))?"
     r"(\d+(?:[ -]\d+)*|[A-Z0-9]{3,4}-[A-Z0-9]{3,4}|[A-Z0-9]{4,8})"
     r"(?![A-Za-z0-9_/@%+]|-[A-Za-z0-9])")
-URL = re.compile(r"https?://[^\s<>\"')\]]+", re.IGNORECASE)
+# Letters alone: django-allauth's "KXQM-TRVA" (RFC 8628 user codes), Authelia's "HTRKWMZD".
+_LETTERS = r"([A-Z]{4,8}|[A-Z]{3,4}-[A-Z]{3,4})"
+LETTERS_ALONE = re.compile(r"[\s*\"'«»“”„`.:()\[\]]*" + _LETTERS + r"[\s*\"'«»“”„`.()\[\]]*")
+LETTERS_AFTER_COLON = re.compile(r"[:：]\s*" + _LETTERS + r"(?![\w-])")  # noqa: RUF001 - CJK's full-width colon
+VOWELS = frozenset("AEIOU")
 YEAR = re.compile(r"^(19|20)\d\d$")
 DIGIT = re.compile(r"\d")
 REACH = 2  # lines after a code word a code may stand on (after a weaker word, one)
+# Characters of the text and of the HTML read: a code or an action link stands near the top
+# of the mail that sends it, and reading no further bounds the work per message whatever
+# its size (a newsletter's HTML rarely passes 100 kB).
+MAX_SCAN = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,16 +70,11 @@ class Code:
     context: str  # the line it was found on
 
 
-@dataclass(frozen=True)
-class Link:
-    url: str
-    text: str
-
-
 def extract_codes(text: str, html: str = "", subject: str = "") -> list[Code]:
     """Likely one-time codes, best first: nearest its announcing word, digits before letters,
     six characters before other lengths."""
     found: dict[str, tuple[tuple[int, int, int], Code]] = {}
+    text, html, subject = text[:MAX_SCAN], html[:MAX_SCAN], subject[:MAX_SCAN]
     sources = [[subject], text.splitlines(), html_to_text(html).splitlines() if html else []]
     for lines in sources:
         lines = [line.strip() for line in lines if line.strip()]
@@ -90,9 +97,14 @@ def _words(line: str) -> tuple[bool, bool, bool, bool]:
 
 def _candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
     """(value, distance to the announcing word) of the codes line `index` holds."""
+    return _letter_candidates(lines, index) + _digit_candidates(lines, index)
+
+
+def _digit_candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
+    """Codes with a digit on line `index`, announced on it or on a line before."""
     line = lines[index]
     if not DIGIT.search(line):
-        return []  # every code holds a digit: most lines of a mail are done here, cheaply
+        return []  # most lines of a mail are done here, cheaply
     promotion, reference, strong_here, _ = _words(line)
     if promotion or (reference and not strong_here):
         return []
@@ -117,6 +129,38 @@ def _candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
     return out
 
 
+def _letter_candidates(lines: list[str], index: int) -> list[tuple[str, int]]:
+    """A code of letters alone on line `index`: alone on the line, announced on one of the
+    lines before it, or after a code word and a colon on the line itself."""
+    line = lines[index]
+    if len(line) <= 24:  # cheap: most lines of a mail are longer, or hold no colon
+        alone = LETTERS_ALONE.fullmatch(line)
+        if alone is None or _reads_like_a_word(alone.group(1)):
+            return []
+        for distance in range(1, REACH + 1):
+            if index - distance < 0:
+                break
+            promotion, _, strong, _ = _words(lines[index - distance])
+            if promotion:
+                break
+            if strong:
+                return [(alone.group(1).replace("-", ""), distance)]
+        return []
+    if ":" not in line and "：" not in line:  # noqa: RUF001 - the full-width colon of CJK text
+        return []
+    promotion, reference, strong, _ = _words(line)
+    if promotion or reference or not strong:
+        return []
+    return [(match.group(1).replace("-", ""), 0) for match in LETTERS_AFTER_COLON.finditer(line)
+            if STRONG.search(line[max(0, match.start() - 40):match.start()].lower())
+            and not _reads_like_a_word(match.group(1))]
+
+
+def _reads_like_a_word(letters: str) -> bool:
+    """Random codes hold few vowels (allauth's alphabet none); "HELLO", "WELCOME" many."""
+    return sum(ch in VOWELS for ch in letters) * 5 >= 2 * len(letters.replace("-", ""))
+
+
 def _plausible(value: str, shown: str) -> bool:
     if not 4 <= len(value) <= 8 or not any(ch.isdigit() for ch in value):
         return False
@@ -125,53 +169,3 @@ def _plausible(value: str, shown: str) -> bool:
         if not all(2 <= len(group) <= 4 for group in groups):
             return False  # "8 800 555", "1 2026": not one code shown in groups
     return len(set(value)) > 1  # "0000" is a placeholder, not a code
-
-
-class _Anchors(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.links: list[Link] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._href = dict(attrs).get("href")
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._href is not None:
-            self.links.append(Link(self._href.strip(), " ".join("".join(self._text).split())))
-            self._href = None
-
-
-def extract_links(text: str, html: str = "") -> list[Link]:
-    """http(s) links, in order of appearance, each once (the first anchor text wins)."""
-    anchors = _Anchors()
-    try:
-        anchors.feed(html)
-        anchors.close()
-    except Exception:  # noqa: S110 - hostile markup yields fewer links, never an error
-        pass
-    candidates = [a for a in anchors.links if URL.fullmatch(a.url)]
-    candidates += [Link(m.group(0).rstrip(".,;:!?"), "") for m in URL.finditer(text)]
-    seen: dict[str, Link] = {}
-    for link in candidates:
-        if link.url not in seen:
-            seen[link.url] = link
-    return list(seen.values())
-
-
-# What a sign-up, login or reset mail asks the reader to click.
-_ACTION = re.compile(r"confirm|verif|activat|reset|magic|sign[ -]?in|log[ -]?in|validat|"
-                     r"bestätig|confirmer|verifica|conferma|potwierd", re.IGNORECASE)
-
-
-def primary_link(links: list[Link]) -> Link | None:
-    """The one link that matters (confirm, verify, reset, sign in…), if exactly one does."""
-    acting = [link for link in links if _ACTION.search(link.text) or _ACTION.search(link.url)]
-    return acting[0] if len(acting) == 1 else None
