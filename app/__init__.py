@@ -1,6 +1,7 @@
-"""Mayfly: the app factory, and the end of an app. Only wsgi.py and smtpd_runner.py call the
-factory at start; whoever made an app disposes it (gunicorn's worker_exit hook, the SMTP
-sidecar's stop, the tests' fixtures)."""
+"""Mayfly: the app factory, and the end of an app. The processes call the factory at start
+(wsgi.py for gunicorn, app/run/ for the launcher's migration and the SMTP processes,
+app/mcp/__main__.py for the MCP door); whoever made an app disposes it (gunicorn's
+worker_exit hook, the SMTP processes' and the MCP door's stop, the tests' fixtures)."""
 
 from __future__ import annotations
 

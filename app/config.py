@@ -197,6 +197,10 @@ class Settings:
                             "Address gunicorn listens on (scripts/serve).")
     web_port: int = setting("WEB_PORT", "8000", parse_port,
                             "Port gunicorn listens on (scripts/serve).")
+    mcp_host: str = setting("MCP_HOST", "127.0.0.1", str,
+                            "Address the MCP door for agents (python -m app.mcp) listens on.")
+    mcp_port: int = setting("MCP_PORT", "8025", parse_port,
+                            "Port the MCP door for agents listens on (scripts/serve).")
     # Settings made in code (tests) link to the host Flask's test client names; from the
     # environment the default follows WEB_PORT (from_env).
     public_url: str = field(default="http://localhost", metadata={

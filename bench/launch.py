@@ -34,13 +34,13 @@ class Mayfly:
                 "SECRET_KEY": SECRET, "MAIL_DOMAINS": "mayfly.test", "MAILBOX_QUOTA": "0",
                 "MAX_MESSAGE_SIZE": "20MiB", "PURGE_INTERVAL": "3600s",
                 "RATELIMIT_DEFAULT": "100000000 per minute", "INSTANCE_PATH": str(self.workdir),
-                "WEB_PORT": str(self.web_port), "SMTP_PORT": str(self.smtp_port),
+                "WEB_PORT": str(self.web_port), "SMTP_PORT": str(self.smtp_port), "MCP_PORT": str(free_port()),
                 **self.settings}
 
     def start(self) -> Mayfly:
         self.workdir.mkdir(parents=True, exist_ok=True)
         with (self.workdir / "serve.log").open("wb") as log:  # read it when a run goes wrong
-            self.process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT,
+            self.process = subprocess.Popen([sys.executable, "-m", "app.run.launcher"], cwd=ROOT,
                                             env=self.env(), stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         wait_for_port(self.smtp_port, 60)

@@ -126,7 +126,7 @@ class Topology:
         web_ports = [_free_port() for _ in range(self.web_processes)]
         for port in web_ports:  # one gunicorn per "host", each with its gevent workers
             self._spawn([sys.executable, "-m", "gunicorn", "-c",
-                         "python:app.http.gunicorn_config", "wsgi:app"], self.env(port))
+                         "python:app.run.gunicorn_config", "wsgi:app"], self.env(port))
         for _ in range(self.smtp_sidecars):  # as on several hosts: SO_REUSEPORT shares the port
             self._spawn([sys.executable, "smtpd_runner.py"])
         for port in web_ports:

@@ -62,12 +62,13 @@ def launched(folder: Path, **settings: str) -> Iterator[Launch]:
     web_port, smtp_port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url(folder), "SECRET_KEY": SECRET,
            "WEB_PORT": str(web_port), "SMTP_PORT": str(smtp_port), "SMTP_PROCESSES": "1",
+           "MCP_PORT": str(free_port()),
            "MAIL_DOMAINS": "mayfly.test", "INSTANCE_PATH": str(folder / "instance"),
            **settings}
     env.pop("RATELIMIT_STORAGE_URI", None) if "RATELIMIT_STORAGE_URI" not in settings else None
     log = folder / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "app.run.launcher"], cwd=ROOT, env=env,
                                    stdout=out, stderr=subprocess.STDOUT)
     launch = Launch(process, f"http://127.0.0.1:{web_port}", smtp_port, log)
     try:

@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+
 from app import ROOT
 from tests.conftest import free_port
 from tests.factories import build_eml
@@ -37,13 +39,13 @@ def wait_until_up(check, what: str, seconds: float = 90) -> None:
 
 
 def test_launcher_runs_web_and_smtp_until_interrupted(tmp_path: Path, settings):
-    web_port, smtp_port = free_port(), free_port()
+    web_port, smtp_port, mcp_port = free_port(), free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
            "SECRET_KEY": "launcher-test-0123456789abcdef-0123456789", "WEB_PORT": str(web_port),
-           "SMTP_PORT": str(smtp_port), "MAIL_DOMAINS": "mayfly.test"}
+           "SMTP_PORT": str(smtp_port), "MCP_PORT": str(mcp_port), "MAIL_DOMAINS": "mayfly.test"}
     if settings.database_url.startswith("postgresql"):
         env["DATABASE_URL"] = settings.database_url
-    process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "app.run.launcher"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{web_port}/api/v1"
@@ -55,12 +57,18 @@ def test_launcher_runs_web_and_smtp_until_interrupted(tmp_path: Path, settings):
         with urllib.request.urlopen(f"{base}/mailboxes/launch@mayfly.test/messages") as answer:
             listing = json.load(answer)
         assert [m["subject"] for m in listing["messages"]] == ["Served"]
+        # The MCP door answers too: without a key, 401 before any tool runs.
+        wait_until_up(lambda: socket.create_connection(("127.0.0.1", mcp_port), 1).close(),
+                      "MCP")
+        refused_mcp = requests.post(f"http://127.0.0.1:{mcp_port}/mcp", json={}, timeout=10)
+        assert refused_mcp.status_code == 401
     finally:
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
     assert f"web  on http://127.0.0.1:{web_port}/" in output
     assert f"SMTP on 127.0.0.1:{smtp_port}" in output
+    assert f"MCP  on http://127.0.0.1:{mcp_port}/mcp" in output
 
 
 # Stopping, every time, within 10 s, leaving nothing behind -----------------------------------
@@ -74,12 +82,13 @@ def running(folder: Path, web_port: int, smtp_port: int, mark: str) -> Iterator[
     a private Redis; every process it starts carries `mark`."""
     env = {**os.environ, "DATABASE_URL": database_url(folder), "SECRET_KEY": SECRET,
            "WEB_PORT": str(web_port), "SMTP_PORT": str(smtp_port), "SMTP_PROCESSES": "2",
+           "MCP_PORT": str(free_port()),
            "MAIL_DOMAINS": "mayfly.test", "INSTANCE_PATH": str(folder / "instance"),
            MARK: mark}
     env.pop("RATELIMIT_STORAGE_URI", None)
     log = folder / f"serve-{mark}.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "app.launcher"], cwd=ROOT, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "app.run.launcher"], cwd=ROOT, env=env,
                                    stdout=out, stderr=subprocess.STDOUT)
     launch = Launch(process, f"http://127.0.0.1:{web_port}", smtp_port, log)
     try:
@@ -170,18 +179,18 @@ def test_a_second_ctrl_c_stops_at_once_and_still_leaves_nothing(tmp_path: Path):
 
 
 def test_a_held_port_is_named_with_its_holder(tmp_path: Path):
-    for role, variable in (("web", "WEB_PORT"), ("SMTP", "SMTP_PORT")):
-        web_port, smtp_port = free_port(), free_port()
-        held = web_port if role == "web" else smtp_port
+    for role, variable in (("web", "WEB_PORT"), ("SMTP", "SMTP_PORT"), ("MCP", "MCP_PORT")):
+        ports = {name: free_port() for name in ("WEB_PORT", "SMTP_PORT", "MCP_PORT")}
+        held = ports[variable]
         mark = new_mark()
         with socket.socket() as holder:
             holder.bind(("127.0.0.1", held))
             holder.listen()
             env = {**os.environ, "DATABASE_URL": database_url(tmp_path), "SECRET_KEY": SECRET,
-                   "WEB_PORT": str(web_port), "SMTP_PORT": str(smtp_port),
+                   **{name: str(port) for name, port in ports.items()},
                    "MAIL_DOMAINS": "mayfly.test", "INSTANCE_PATH": str(tmp_path / "instance"),
                    MARK: mark}
-            result = subprocess.run([sys.executable, "-m", "app.launcher"], cwd=ROOT, env=env,
+            result = subprocess.run([sys.executable, "-m", "app.run.launcher"], cwd=ROOT, env=env,
                                     capture_output=True, text=True, timeout=60)
         output = result.stdout + result.stderr
         assert result.returncode != 0, output
@@ -262,7 +271,7 @@ def test_gunicorns_worker_timeout_outlasts_any_lock_wait():
 
     # In a process of its own, as gunicorn reads it (the config patches gevent in).
     read = subprocess.run([sys.executable, "-c", "import runpy; print(runpy.run_module("
-                           "'app.http.gunicorn_config')['timeout'])"], cwd=ROOT, check=True,
+                           "'app.run.gunicorn_config')['timeout'])"], cwd=ROOT, check=True,
                           capture_output=True, text=True,
                           env={**os.environ, "SECRET_KEY": "x" * 40})
     assert int(read.stdout.split()[-1]) > SQLITE_BUSY_SECONDS

@@ -14,7 +14,7 @@ from app.models import User
 from app.services.access import ANONYMOUS, Principal
 from app.services.accounts import api_keys
 from app.services.errors import Unauthorized
-from app.services.mailbox_life import mailboxes
+from app.services.mailbox_life import mailbox_tokens
 
 
 def current_principal() -> Principal:
@@ -42,7 +42,7 @@ def _authenticate() -> tuple[Principal, User | None]:
             raise Unauthorized("That API key is not valid or was revoked.")
         # The user's own scope, even for an admin, unless the key was made with admin scope.
         return holder.principal, holder.user
-    mailbox_id = mailboxes.find_id_by_token(token)
+    mailbox_id = mailbox_tokens.find_id_by_token(token)
     if mailbox_id is None:
         raise Unauthorized("That token opens no mailbox.")
     return Principal(mailbox_ids=frozenset({mailbox_id})), None

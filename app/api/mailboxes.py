@@ -10,8 +10,9 @@ from app.api.serializers import iso, mailbox_json, message_summary
 from app.extensions import limiter
 from app.http import response_cache, streams, waits
 from app.http.limits import CREATE_LIMIT
-from app.services.mailbox_life import mailboxes
-from app.services.stored_mail import listings, mail_waits
+from app.services.access import Principal
+from app.services.mailbox_life import mailbox_changes, mailboxes
+from app.services.stored_mail import mail_waits, mailbox_states, pages
 from app.services.stored_mail.message_filters import Filters
 
 
@@ -34,21 +35,21 @@ def mailbox_create() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/mailboxes/<address>")
 def mailbox_get(address: str) -> Response:
     """The mailbox, if the caller may read it, with its unread count."""
-    state = listings.mailbox_state(address, current_principal())
+    state = mailbox_states.mailbox_state(address, current_principal())
     return jsonify(mailbox_json(state, unread=state.unread))
 
 
 @bp.delete("/mailboxes/<address>")
 def mailbox_delete(address: str) -> tuple[str, int]:
     """The mailbox and every message in it are gone."""
-    mailboxes.delete_mailbox(address, current_principal())
+    mailbox_changes.delete_mailbox(address, current_principal())
     return "", 204
 
 
 @bp.post("/mailboxes/<address>/extend")
 def mailbox_extend(address: str) -> Response:
     """Expiry moves one lifetime from now."""
-    mailbox = mailboxes.extend_mailbox(address, current_principal())
+    mailbox = mailbox_changes.extend_mailbox(address, current_principal())
     return jsonify(mailbox_json(mailbox))
 
 
@@ -62,23 +63,29 @@ def messages_list(address: str) -> Response:
     wait = inputs.query_seconds("wait", mail_waits.MAX_WAIT_SECONDS)
     filters = Filters.from_args(request.args)
     if wait and cursor is None:
-        lease = waits.take("wait", principal)  # a fair share of this process's held calls, or 429
-        try:
-            page = mail_waits.wait_for_messages(address, principal, wait=wait, limit=limit,
-                                                since=since, gone=waits.gone_check(),
-                                                filters=filters)
-        finally:
-            lease.release()
-        return _listing(page)
-    state = listings.mailbox_state(address, principal)
+        return _waited(address, principal, wait=wait, limit=limit, since=since, filters=filters)
+    state = mailbox_states.mailbox_state(address, principal)
     # The same mailbox version and query show the same list: answered from the cache.
-    return response_cache.json_answer(
-        ("api-list", state.id, state.version, request.query_string),
-        lambda: _listing(listings.page(state.id, limit=limit, cursor=cursor, since=since,
-                                       filters=filters)))
+    key = ("api-list", state.id, state.version, request.query_string)
+    cached = response_cache.cached_json(key)
+    if cached is not None:
+        return cached
+    page = pages.page(state.id, limit=limit, cursor=cursor, since=since, filters=filters)
+    return response_cache.keep_json(key, _listing(page))
 
 
-def _listing(page: listings.Page) -> Response:
+def _waited(address: str, principal: Principal, *, wait: float, limit: int,
+            since: int | None, filters: Filters) -> Response:
+    """The list once something newer than `since` is there, or `wait` seconds have passed."""
+    # A fair share of this process's held calls, or 429.
+    with waits.hold("wait", principal):
+        page = mail_waits.wait_for_messages(address, principal, wait=wait, limit=limit,
+                                            since=since, gone=waits.gone_check(),
+                                            filters=filters)
+    return _listing(page)
+
+
+def _listing(page: pages.Page) -> Response:
     return jsonify({
         "messages": [message_summary(m) for m in page.items],
         "next_cursor": None if page.next_cursor is None else str(page.next_cursor),

@@ -21,12 +21,11 @@ def message_get(message_id: int) -> Response:
     # A stored message changes only in its read flag and once when its verdicts come:
     # answered from the cache.
     key = ("api-message", message_id, ref.seen, ref.auth_pending)
-    return response_cache.json_answer(key, lambda: _full(
-        messages.open_message(message_id, principal)))
-
-
-def _full(opened: messages.OpenedMessage) -> Response:
-    return jsonify(message_full(opened.message, opened.address))
+    cached = response_cache.cached_json(key)
+    if cached is not None:
+        return cached
+    opened = messages.open_message(message_id, principal)
+    return response_cache.keep_json(key, jsonify(message_full(opened.message, opened.address)))
 
 
 @bp.patch("/messages/<int:message_id>")

@@ -1,7 +1,9 @@
-"""The public temp-mail APIs Mayfly serves under /compat/<dialect>/, one module each.
+"""The public temp-mail APIs Mayfly serves under /compat/<dialect>/, one module each (or one
+package, for a dialect that outgrew a file: mailtm).
 
 Adding a dialect is one module with a `bp` blueprint and a `render_error(status, message)`
-function, plus one line in DIALECTS. No dialect imports another.
+function, plus one line in DIALECTS. No dialect imports another; what two or more share is
+in _common.
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ from app.services.errors import (
 )
 from app.services.ids import parse_id
 from app.services.ingest import delivery
-from app.services.mailbox_life import domains, mailboxes
-from app.services.stored_mail import listings, messages
+from app.services.mailbox_life import domains, mailbox_changes, mailbox_tokens, mailboxes
+from app.services.stored_mail import bulk_reads, messages
 
 bp = Blueprint("developermail", __name__, url_prefix="/compat/developermail/api/v1")
 TICKS_AT_EPOCH = 621_355_968_000_000_000
@@ -87,12 +87,12 @@ def _open(name: str) -> tuple[str, int, Principal]:
     local = name.strip().lower()
     try:
         address = f"{local}@{settings().default_domain}"
-        mailbox_id = mailboxes.open_by_token(address, token)
+        mailbox_id = mailbox_tokens.open_by_token(address, token)
     except MailboxNotFound:
         if domains.default_name() == settings().default_domain:
             raise
         address = f"{local}@{domains.default_name()}"
-        mailbox_id = mailboxes.open_by_token(address, token)
+        mailbox_id = mailbox_tokens.open_by_token(address, token)
     return address, mailbox_id, Principal(mailbox_ids=frozenset({mailbox_id}))
 
 
@@ -103,7 +103,7 @@ def ticks(received_at: datetime, row_id: int) -> str:
 
 def _ids(mailbox_id: int) -> list[str]:
     return [ticks(m.received_at, m.id)
-            for m in listings.summaries(mailbox_id, oldest_first=True)]
+            for m in bulk_reads.summaries(mailbox_id, oldest_first=True)]
 
 
 def _one(name: str, message_id: str) -> tuple[Message, Principal]:
@@ -121,7 +121,7 @@ def _by_tick(mailbox_id: int, tick: str) -> int:
         raise NotFound()
     millis = (number - TICKS_AT_EPOCH) // 10_000
     moment = datetime.fromtimestamp(millis / 1000, UTC)
-    for message in listings.received_around(mailbox_id, moment):
+    for message in bulk_reads.received_around(mailbox_id, moment):
         if ticks(message.received_at, message.id) == tick:
             return message.public_id
     raise NotFound()
@@ -145,7 +145,7 @@ def mailbox_create() -> Response:
 def mailbox_delete(name: str) -> Response:
     """Delete the mailbox and its messages."""
     address, _, principal = _open(name)
-    mailboxes.delete_mailbox(address, principal)
+    mailbox_changes.delete_mailbox(address, principal)
     return ok(True)
 
 
@@ -153,7 +153,8 @@ def mailbox_delete(name: str) -> Response:
 def token_reset(name: str) -> Response:
     """A new token; every older one stops working at once."""
     address, _, principal = _open(name)
-    return ok({"name": name.lower(), "token": mailboxes.rotate_token(address, principal, "hex40")})
+    token = mailbox_tokens.rotate_token(address, principal, "hex40")
+    return ok({"name": name.lower(), "token": token})
 
 
 @bp.get("/mailbox/<name>")
@@ -171,7 +172,7 @@ def messages_get(name: str) -> Response:
     if not isinstance(wanted, list) or not all(isinstance(i, str) for i in wanted):
         raise BadRequest("Send a JSON array of message id strings.")
     found = {ticks(m.received_at, m.id): m.public_id
-             for m in listings.summaries(mailbox_id)}
+             for m in bulk_reads.summaries(mailbox_id)}
     sources = []
     for tick in dict.fromkeys(wanted):
         if tick in found:

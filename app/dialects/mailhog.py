@@ -42,7 +42,6 @@ from app.http.downloads import raw_response
 from app.mail import raw_view
 from app.mail.search_query import Term
 from app.models import Message
-from app.services.access import Principal
 from app.services.errors import InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
 from app.services.stored_mail import messages, owned_mail
@@ -96,54 +95,44 @@ def item(message: Message) -> dict[str, Any]:
 # MailHog item carries a message about three times over (body, parts, raw), so 30 messages
 # of 2 MB made a 131 MB answer and a full page of large ones could be gigabytes.
 PAGE_BYTES = 8 * 1024 * 1024
-# Messages (raw source and all) are loaded at most this many at a time, fewer once the
-# items seen so far say fewer will fit: a request holds a batch, never a whole page.
+# Messages (raw source and all) come from the store this many at a time: a request holds a
+# batch, never a whole page.
 BATCH = 10
+
+
+def _page() -> tuple[int, int]:
+    return _int("start", 0), min(_int("limit", 50), owned_mail.MAX_LIMIT)
 
 
 def _listing(query: list[Term] | None = None) -> Response:
     """`{"total", "start", "items", "count"}`, streamed: `count` (what this page holds,
     PAGE_BYTES permitting) comes last, once known; `total` is every match, so a client
     pages on with `start=start+count`."""
-    start, limit = _int("start", 0), min(_int("limit", 50), owned_mail.MAX_LIMIT)
-    principal = key_principal()
-    # Counts and the first batch before the answer starts: an error is still an error.
-    first = owned_mail.page(principal, start=start, limit=min(limit, BATCH), query=query)
-    head = b'{"total":%d,"start":%d,"items":[' % (first.matched, start)
-    pending = [first.messages]  # handed over, not held by the closure for the whole answer
+    start, limit = _page()
+    # The count and the query run before the answer starts: an error is still an error.
+    found = owned_mail.stream(key_principal(), start=start, limit=limit, query=query,
+                              batch=BATCH)
+    head = b'{"total":%d,"start":%d,"items":[' % (found.matched, start)
 
     def body() -> Iterator[bytes]:
         yield head
-        count = yield from _items(principal, pending.pop(), start, limit, query)
+        count = yield from _items(found.batches)
         yield b'],"count":%d}' % count
 
     return _streamed(body())
 
 
-def _items(principal: Principal, batch: list[Message], start: int, limit: int,
-           query: list[Term] | None) -> Iterator[bytes]:
-    """The encoded items of one page, comma-separated, loaded batch by batch from offset
-    `start`; returns how many were sent. Stops at `limit` items or before the item that
-    would take the page past PAGE_BYTES (the first is always sent)."""
-    count = sent = biggest = 0
-    position = start + len(batch)  # the offset of the next batch
-    seen: set[int] = set()
-    while batch and count < limit:
+def _items(batches: Iterator[list[Message]]) -> Iterator[bytes]:
+    """The encoded items of one page, comma-separated; returns how many were sent. Stops
+    before the item that would take the page past PAGE_BYTES (the first is always sent)."""
+    count = sent = 0
+    for batch in batches:
         for message in batch:
-            if message.id in seen:  # mail arrived meanwhile and moved the offsets by one
-                continue
             encoded = orjson.dumps(item(message))
             if count and sent + len(encoded) > PAGE_BYTES:
                 return count
             yield (b"," if count else b"") + encoded
-            seen.add(message.id)
-            count, sent, biggest = count + 1, sent + len(encoded), max(biggest, len(encoded))
-            if count >= limit:
-                return count
-        wanted = min(BATCH, limit - count, (PAGE_BYTES - sent) // max(biggest, 1) + 1)
-        batch = owned_mail.page(principal, start=position, limit=wanted,
-                                query=query).messages
-        position += len(batch)
+            count, sent = count + 1, sent + len(encoded)
     return count
 
 
@@ -171,13 +160,11 @@ def search_v2() -> Response:
 @bp.get("/v1/messages")
 def messages_v1() -> Response:
     """MailHog v1: the list as a plain array, newest first, held to PAGE_BYTES like v2."""
-    limit = min(_int("limit", 50), owned_mail.MAX_LIMIT)
-    principal = key_principal()
-    pending = [owned_mail.page(principal, limit=min(limit, BATCH)).messages]
+    found = owned_mail.stream(key_principal(), limit=_page()[1], batch=BATCH)
 
     def body() -> Iterator[bytes]:
         yield b"["
-        yield from _items(principal, pending.pop(), 0, limit, None)
+        yield from _items(found.batches)
         yield b"]"
 
     return _streamed(body())

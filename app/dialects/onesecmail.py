@@ -26,7 +26,7 @@ from app.mail.addresses import is_reserved
 from app.models import Message
 from app.services.errors import MailboxNotFound, MayflyError, NotFound
 from app.services.ids import parse_id
-from app.services.stored_mail import listings, messages
+from app.services.stored_mail import mailbox_states, messages, pages
 
 bp = Blueprint("onesecmail", __name__, url_prefix="/compat/1secmail/api/v1")
 MAX_COUNT = 500
@@ -103,22 +103,30 @@ def _get_domain_list() -> Response:
 
 
 def _get_messages() -> Response:
-    state = listings.find_state(_address(), PUBLIC)
+    state = mailbox_states.find_state(_address(), PUBLIC)
     if state is None:
         return jsonify([])
-    return response_cache.json_answer(("1secmail-list", state.id, state.version), lambda: jsonify(
+    key = ("1secmail-list", state.id, state.version)
+    cached = response_cache.cached_json(key)
+    if cached is not None:
+        return cached
+    page = pages.page(state.id, limit=LIST_LIMIT)
+    return response_cache.keep_json(key, jsonify(
         [{"id": m.public_id, "from": m.from_addr, "subject": m.subject,
-          "date": sql_time(m.received_at)}
-         for m in listings.page(state.id, limit=LIST_LIMIT).items]))
+          "date": sql_time(m.received_at)} for m in page.items]))
 
 
 def _read_message() -> Response:
     message_id, address = _message_id(), _address()
+    key = ("1secmail-read", message_id)  # 1secmail shows nothing that changes
     try:
-        return response_cache.json_answer(
-            ("1secmail-read", message_id),  # 1secmail shows nothing that changes
-            lambda: _read_json(_message()),
-            servable=lambda: bool(messages.peek(message_id, PUBLIC, address=address)))
+        cached = response_cache.cached_json(key)
+        if cached is not None:
+            # The key does not prove the caller may read it: a kept answer goes only where
+            # the message is still readable (opening it, on a miss, checks the same).
+            messages.peek(message_id, PUBLIC, address=address)
+            return cached
+        return response_cache.keep_json(key, _read_json(_message()))
     except MailboxNotFound:
         raise NotFound("Message not found.") from None
 

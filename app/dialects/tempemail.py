@@ -36,7 +36,7 @@ from app.services.context import settings
 from app.services.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from app.services.ids import parse_id
 from app.services.mailbox_life import domains, mailbox_accounts
-from app.services.stored_mail import listings, messages
+from app.services.stored_mail import messages, pages
 
 bp = Blueprint("tempemail", __name__, url_prefix="/compat/tempemail/api")
 QUOTA_FIELD = "quota"
@@ -146,7 +146,7 @@ def messages_list() -> Response:
         raise InvalidInput("limit and cursor must be numbers.") from None
     if not MIN_LIMIT <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be between {MIN_LIMIT} and {MAX_LIMIT}.")
-    page = listings.list_messages(account.address, _principal(), limit=limit, cursor=cursor)
+    page = pages.list_messages(account.address, _principal(), limit=limit, cursor=cursor)
     return envelope({"items": [_item(m, account.address) for m in page.items],
                      "pagination": {"nextCursor": None if page.next_cursor is None
                                     else str(page.next_cursor), "limit": limit}})

@@ -4,8 +4,9 @@ Public mailboxes only; a protected, reserved or unknown address is the seed's 40
 "Email not found". Choices where the seed and API-DIALECTS.md are silent:
 - /generate takes an optional `domain` (default: the default domain); usernames are
   lower-cased, as every Mayfly address is.
-- Message and attachment ids are random integers below 2^53, so an id grants nothing
-  that guessing could find; `email_address_id` is the mailbox's row id (it opens nothing).
+- Message ids are random integers below 2^53 and attachment ids look random (derived under
+  a secret key: app.services.stored_mail.attachment_numbers), so an id grants nothing that
+  guessing could find; `email_address_id` is the mailbox's row id (it opens nothing).
 - `file_path` is `/compat/tempmail-php/api.php/attachment/{id}`, which downloads the
   attachment while its mailbox is public.
 - /stats: `total_emails` is stored messages now, `total_addresses` mailboxes now,
@@ -30,7 +31,7 @@ from app.services.errors import (
     ReservedAddress,
 )
 from app.services.mailbox_life import mailboxes
-from app.services.stored_mail import listings, messages, stats
+from app.services.stored_mail import bulk_reads, mailbox_states, messages, stats
 
 PREFIX = "/compat/tempmail-php/api.php"
 bp = Blueprint("tempmail_php", __name__, url_prefix=PREFIX)
@@ -82,7 +83,7 @@ def generate() -> Response:
 @bp.get("/inbox/<path:email>")
 def inbox(email: str) -> Response | tuple[Response, int]:
     """All messages of a public address, newest first."""
-    state = listings.find_state(email, PUBLIC)
+    state = mailbox_states.find_state(email, PUBLIC)
     if state is None:
         return jsonify({"error": NOT_FOUND, "searched_for": email.strip().lower(),
                         "hint": "Generate this email first via /generate endpoint"}), 404
@@ -90,8 +91,8 @@ def inbox(email: str) -> Response | tuple[Response, int]:
                                       lambda: _inbox_json(state))
 
 
-def _inbox_json(state: listings.MailboxState) -> Response:
-    items = listings.summaries(state.id) if state.total else []
+def _inbox_json(state: mailbox_states.MailboxState) -> Response:
+    items = bulk_reads.summaries(state.id) if state.total else []
     return jsonify({
         "success": True, "email": state.address, "created_at": sql_time(state.created_at),
         "expires_at": sql_time(state.expires_at), "total": len(items),

@@ -1,8 +1,11 @@
 """tempmailg, seed 002: `/compat/tempmailg/api/…`, `Authorization: Bearer <user API key>`.
 
-Every mailbox, message and attachment is checked against the key's user; another user's is
-404. Calls count against the user's plan with the same X-RateLimit-* headers as the native
-API (only 2xx count). Choices where the seed and API-DIALECTS.md are silent:
+Every mailbox, message and attachment is one the key owns (mailbox_life.visibility.owns):
+its user's, or every tenant's for a key made with admin scope whose user is still an admin;
+another user's, or a public mailbox, is 404. The key is read as every key door reads one
+(api_keys.holder, as the MailHog and Mailpit doors do). Calls count against the user's plan
+with the same X-RateLimit-* headers as the native API (only 2xx count). Choices where the
+seed and API-DIALECTS.md are silent:
 - Message ids are opaque: 43 base-62 characters carrying the message's id and an HMAC of it
   under SECRET_KEY, so they cannot be guessed or forged; any other string is 404.
 - `GET /domains` without `type` lists the free domains (`requested_type: "free"`).
@@ -27,7 +30,6 @@ from app.http.credentials import bearer_token
 from app.http.downloads import attachment_response
 from app.http.links import absolute_url
 from app.models import Mailbox, Message
-from app.services.access import Principal
 from app.services.accounts import api_keys, plans
 from app.services.errors import (
     AddressTaken,
@@ -40,8 +42,14 @@ from app.services.errors import (
     Unauthorized,
 )
 from app.services.errors import RequestQuotaExhausted as Exhausted
-from app.services.mailbox_life import domains, mailboxes
-from app.services.stored_mail import listings, messages
+from app.services.mailbox_life import (
+    domains,
+    mailbox_changes,
+    mailbox_policy,
+    mailbox_tokens,
+    mailboxes,
+)
+from app.services.stored_mail import bulk_reads, messages
 
 bp = Blueprint("tempmailg", __name__, url_prefix="/compat/tempmailg/api")
 _B62 = string.digits + string.ascii_letters
@@ -64,12 +72,12 @@ def _authenticate() -> None:
     if cors.is_options():
         return
     key = bearer_token()
-    user = api_keys.verify(key) if key else None
-    if user is None:
+    holder = api_keys.holder(key) if key else None
+    if holder is None:
         raise Unauthorized("Unauthenticated.")
-    g.principal = Principal(user_id=user.id)
-    g.user = user
-    quota_headers.before(user)
+    g.principal = holder.principal
+    g.user = holder.user
+    quota_headers.before(holder.user)
 
 
 @bp.after_request
@@ -107,7 +115,7 @@ def _tag(payload: bytes) -> bytes:
 
 
 def _mailbox_json(mailbox: Mailbox, token: str | None) -> dict[str, Any]:
-    left = mailboxes.time_left(mailbox)
+    left = mailbox_policy.time_left(mailbox)
     return {"id": mailbox.id, "email": mailbox.address, "domain": mailbox.address.split("@")[1],
             "expire_at": iso_time(mailbox.expires_at),
             "expires_in_seconds": None if left is None else int(left.total_seconds()),
@@ -156,16 +164,15 @@ def email_create() -> Response:
 @bp.post("/emails/<current>/<username>/<domain>")
 def email_move(current: str, username: str, domain: str) -> Response:
     """Move an owned mailbox to a new address."""
-    mailbox = mailboxes.rename_mailbox(current, username, domain, g.principal)
-    token = mailboxes.rotate_token(mailbox.address, g.principal)
+    mailbox = mailbox_changes.rename_mailbox(current, username, domain, g.principal)
+    token = mailbox_tokens.rotate_token(mailbox.address, g.principal)
     return jsonify({"status": True, "data": _mailbox_json(mailbox, token)})
 
 
 @bp.delete("/emails/<email>")
 def email_delete(email: str) -> Response:
     """Delete an owned mailbox and its messages."""
-    _owned(email)
-    mailboxes.delete_mailbox(email, g.principal)
+    mailbox_changes.delete_mailbox(email, g.principal, owned_only=True)
     return jsonify({"status": True, "message": "Email has been successfully deleted."})
 
 
@@ -176,7 +183,7 @@ def messages_list() -> Response:
     if not email:
         raise InvalidInput("The email parameter is required.")
     # The key's user reads only what they own here, even public mailboxes (seed 002).
-    items = listings.with_bodies(email, g.principal, owned_only=True)
+    items = bulk_reads.with_bodies(email, g.principal, owned_only=True)
     address = email.strip().lower()
     return jsonify({"status": True, "mailbox": address,
                     "messages": [_message_json(m, address) for m in items]})
@@ -204,9 +211,3 @@ def attachment(message_id: str, filename: str) -> Response:
                                owned_only=True)
     return attachment_response(part)
 
-
-def _owned(email: str) -> Mailbox:
-    mailbox = mailboxes.get_mailbox(email, g.principal)
-    if mailbox.owner_id != g.user.id:
-        raise NotFound("Email not found.")
-    return mailbox

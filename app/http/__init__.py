@@ -1,5 +1,5 @@
 """What every HTTP door shares: error rendering, security headers, rate limits, request
-quotas, downloads, waits and event streams, and how gunicorn runs the app.
+quotas, downloads, waits and event streams (how gunicorn runs the app is app/run's).
 
 Doors (app.web, app.api, app.dialects) import from here; nothing here imports a door.
 """

@@ -2,7 +2,7 @@
 
 With several web processes the storage must be shared (Redis) for a limit to mean what it
 says; `scripts/serve` starts a private Redis for that, and gunicorn refuses to start more
-than one worker on memory:// (see app/http/gunicorn_config.py).
+than one worker on memory:// (see app/run/gunicorn_config.py).
 """
 
 from __future__ import annotations

@@ -52,6 +52,22 @@ def _cache() -> ResponseCache:
     return per_app("mayfly_response_cache", ResponseCache)
 
 
+def cached_json(key: Hashable) -> Response | None:
+    """The kept answer for `key` (304 when the client already holds it), or None: then the
+    caller builds it and hands it to keep_json."""
+    body = _cache().get(key)
+    return None if body is None else _answer(key, body)
+
+
+def keep_json(key: Hashable, built: Response) -> Response:
+    """`built`, kept under `key` and answered with its ETag; anything but a 200 as it is."""
+    if built.status_code != 200:
+        return built
+    body = built.get_data()
+    _cache().put(key, body)
+    return _answer(key, body)
+
+
 def json_answer(key: Hashable, build: Callable[[], Response],
                 servable: Callable[[], bool] | None = None) -> Response:
     """The JSON answer for `key`: from the cache, or built once and kept. 304 when the
@@ -64,11 +80,11 @@ def json_answer(key: Hashable, build: Callable[[], Response],
     if body is not None and servable is not None and not servable():
         body = None
     if body is None:
-        built = build()
-        if built.status_code != 200:
-            return built
-        body = built.get_data()
-        _cache().put(key, body)
+        return keep_json(key, build())
+    return _answer(key, body)
+
+
+def _answer(key: Hashable, body: bytes) -> Response:
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         response = Response(status=304)

@@ -21,9 +21,9 @@ from app.http import waits
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
 from app.services.ids import parse_id
-from app.services.mailbox_life import mailboxes
+from app.services.mailbox_life import mailbox_reads
 from app.services.runtime import changes
-from app.services.stored_mail import listings, mail_waits
+from app.services.stored_mail import mail_waits, pages
 
 STREAM_SECONDS = 300
 WAKE_EVERY = 2.0
@@ -34,47 +34,53 @@ def message_stream(address: str, principal: Principal,
                    serialize: Callable[[Any], dict[str, Any]],
                    seconds: float = STREAM_SECONDS) -> Response:
     """`event: message` for each new message, newest last; raises MailboxNotFound first."""
-    mailbox_id = mailboxes.waitable_id(address, principal)
+    mailbox_id = mailbox_reads.waitable_id(address, principal)
     last = _resume_point(mailbox_id) if mailbox_id is not None else None
     if request.method == "HEAD":
         return _event_response([])
-    lease = waits.take("stream", principal)
-    gone = waits.gone_check()
+    lease = waits.hold("stream", principal)  # or 429, before any of the stream is sent
+    response = _event_response(stream_with_context(
+        _events(address, principal, serialize, lease, mailbox_id, last, seconds)))
+    response.call_on_close(lease.release)  # also when the body is never read
+    return response
 
-    def events() -> Iterator[str]:
-        nonlocal last, mailbox_id
+
+def _events(address: str, principal: Principal, serialize: Callable[[Any], dict[str, Any]],
+            lease: waits.Lease, mailbox_id: int | None, last: int | None,
+            seconds: float) -> Iterator[str]:
+    """The stream's body, holding `lease` until it ends, however it ends."""
+    gone = waits.gone_check()
+    with lease:
+        yield "retry: 3000\n\n"
+        deadline, quiet_since = time.monotonic() + seconds, time.monotonic()
         try:
-            yield "retry: 3000\n\n"
-            deadline, quiet_since = time.monotonic() + seconds, time.monotonic()
             with changes.watcher().subscribe(mailbox_id) as news:
                 news_came = True
                 while time.monotonic() < deadline and not news.closed and not gone():
                     if news_came:  # look at the store only when mail came for this mailbox
-                        # Access is asked again at every look: a mailbox made private, or
-                        # whose token was replaced, ends the stream instead of feeding it.
-                        mailbox_id = mail_waits.still_waitable(address, principal,
-                                                               mailbox_id)
-                        page = listings.EMPTY
-                        if mailbox_id is not None:
-                            page = listings.page(mailbox_id, limit=50, since=last)
-                        for message in reversed(page.items):
+                        mailbox_id, arrived = _arrivals(address, principal, mailbox_id, last)
+                        for message in arrived:
                             last = message.public_id
                             quiet_since = time.monotonic()
                             yield (f"id: {message.public_id}\nevent: message\n"
                                    f"data: {json.dumps(serialize(message))}\n\n")
-                        listings.end_read()  # no long transaction: the next look sees commits
                     if time.monotonic() - quiet_since > KEEP_ALIVE_EVERY:
                         quiet_since = time.monotonic()
                         yield ": keep-alive\n\n"
                     news_came = news.wait(WAKE_EVERY)
         except (MailboxNotFound, InvalidInput):
             return  # deleted, expired, or its last message went away: end the stream
-        finally:
-            lease.release()
 
-    response = _event_response(stream_with_context(events()))
-    response.call_on_close(lease.release)  # also when the body is never read
-    return response
+
+def _arrivals(address: str, principal: Principal, mailbox_id: int | None,
+              last: int | None) -> tuple[int | None, list[pages.Summary]]:
+    """The mailbox as it is now (None before its first message) and what came after `last`,
+    oldest first. Access is asked again at every look: a mailbox made private, or whose token
+    was replaced, ends the stream instead of feeding it."""
+    mailbox_id = mail_waits.still_waitable(address, principal, mailbox_id)
+    page = pages.page(mailbox_id, limit=50, since=last) if mailbox_id is not None else pages.EMPTY
+    mail_waits.end_read()  # no long transaction: the next look sees commits
+    return mailbox_id, list(reversed(page.items))
 
 
 def _event_response(body: Any) -> Response:
@@ -86,7 +92,7 @@ def _event_response(body: Any) -> Response:
 
 def _resume_point(mailbox_id: int) -> int | None:
     """After Last-Event-ID when the client resumes, else after the newest message now."""
-    newest = listings.page(mailbox_id, limit=1).items
+    newest = pages.page(mailbox_id, limit=1).items
     if not newest:
         return None
     resumed = parse_id(request.headers.get("Last-Event-ID"))

@@ -7,6 +7,9 @@ ordinary requests always find room. A client is who its verified credential says
 user, or the mailboxes its token opened), else its IP; it holds at most WAIT_MAX_PER_CLIENT,
 and one IP holds at most PER_IP_FACTOR times that, whatever credentials it shows: a header
 nobody checked (a made-up token) names no one.
+
+A held call takes its slot as a context manager, so it goes back however the call ends:
+`with waits.hold("wait", principal): ...`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import socket
 import threading
 from collections import Counter
 from collections.abc import Callable
+from types import TracebackType
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
@@ -31,7 +35,8 @@ PER_IP_FACTOR = 5
 
 
 class Lease:
-    """One held slot; releasing twice is harmless (a stream releases on close and on end)."""
+    """One held slot, released when its `with` block ends; releasing twice is harmless (a
+    stream releases at its end and when its response closes, whichever comes first)."""
 
     def __init__(self, slots: Slots, client: str, kind: str) -> None:
         self._slots, self._client, self._held = slots, client, True
@@ -43,6 +48,13 @@ class Lease:
             self._held = False
             self._gauge.dec()
             self._slots._release(self._client)
+
+    def __enter__(self) -> Lease:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.release()
 
 
 class Slots:
@@ -95,9 +107,9 @@ def _ip_key() -> str:
     return "ip:" + get_remote_address()
 
 
-def take(kind: str, principal: Principal) -> Lease:
+def hold(kind: str, principal: Principal) -> Lease:
     """A slot for this request's client (a "wait" or a "stream"), or 429 (Retry-After: a few
-    seconds)."""
+    seconds). Use it in a `with` statement."""
     lease = slots().take(client_key(principal), _ip_key(), kind)
     if lease is None:
         g.retry_after = RETRY_AFTER

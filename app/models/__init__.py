@@ -8,11 +8,12 @@ from app.models.fault_rule import FaultRule
 from app.models.mailbox import Mailbox
 from app.models.mailbox_account import MailboxAccount
 from app.models.message import Attachment, Blob, Message
+from app.models.message_checks import MessageChecks
 from app.models.shown_once_taken import ShownOnceTaken
 from app.models.usage import UsageDay
 from app.models.user import User
 from app.models.webhook import Webhook, WebhookDelivery
 
 __all__ = ["ApiKey", "Attachment", "AttachmentNumber", "Base", "Blob", "Domain", "FaultRule",
-           "Mailbox", "MailboxAccount", "Message", "ShownOnceTaken", "UsageDay", "User",
-           "Webhook", "WebhookDelivery"]
+           "Mailbox", "MailboxAccount", "Message", "MessageChecks", "ShownOnceTaken", "UsageDay",
+           "User", "Webhook", "WebhookDelivery"]

@@ -2,7 +2,8 @@
 
 Random below 2**53, so it is as unguessable as a message id: such a door hands out download
 links that need no other credential. Kept beside the attachment, not in it: the core model
-describes mail, and this is one door's need.
+describes mail, and this is one door's need. Made the first time that door shows the
+message (app.services.stored_mail.attachment_numbers), never when mail is stored.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """A received message, stored once per recipient mailbox, and its attachments.
 
+Its sender checks (client IP, HELO, verdicts) live beside it in `message_checks`
+(app.models.message_checks), loaded in the same statement as the message.
+
 The bytes (raw source, attachment data) live in `blobs`, once per delivered message however
 many mailboxes got a copy: every copy's row points at the same blob, and the store's triggers
 (migration 0016) count the references and delete a blob with its last one.
@@ -8,12 +11,15 @@ many mailboxes got a copy: every copy's row points at the same blob, and the sto
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, deferred, mapped_column, relationship
 
 from app.models.base import NEVER_REUSE_IDS, Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from app.models.message_checks import MessageChecks
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -46,9 +52,6 @@ class Message(Base):
         sa.Index("ix_messages_mailbox_id_id", "mailbox_id", "id"),
         # "This run's messages": one mailbox, one plus-address tag, newest first.
         sa.Index("ix_messages_mailbox_id_tag_id", "mailbox_id", "tag", "id"),
-        # The authentication evaluator's queue (app.services.authentication).
-        sa.Index("ix_messages_auth_pending", "id", sqlite_where=sa.text("auth_pending"),
-                 postgresql_where=sa.text("auth_pending")),
         NEVER_REUSE_IDS,
     )
 
@@ -78,16 +81,6 @@ class Message(Base):
     # One-time codes found at delivery ([{"value", "context"}], best first); None for mail
     # stored before they were kept.
     codes: Mapped[list[dict[str, str]] | None] = deferred(mapped_column(sa.JSON))
-    # Who handed the message over, for SPF; the verdicts once evaluated after the commit.
-    client_ip: Mapped[str | None] = mapped_column(sa.String(45))
-    helo: Mapped[str | None] = mapped_column(sa.String(255))
-    auth_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    auth_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    auth: Mapped[dict[str, Any] | None] = deferred(mapped_column(sa.JSON))
-    auth_spf: Mapped[str | None] = mapped_column(sa.String(16))
-    auth_dkim: Mapped[str | None] = mapped_column(sa.String(16))
-    auth_dmarc: Mapped[str | None] = mapped_column(sa.String(16))
-    auth_arc: Mapped[str | None] = mapped_column(sa.String(16))
     # The raw source, in a blob shared with the other copies (the old `raw` column stays in
     # the table, empty: see migration 0016).
     blob_id: Mapped[int | None] = mapped_column(sa.ForeignKey("blobs.id"))
@@ -96,6 +89,20 @@ class Message(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True,
         order_by="Attachment.id")
+    # Joined into every statement that loads a message: a list shows verdicts without a
+    # query per message. None for mail that was never checked.
+    checks: Mapped[MessageChecks | None] = relationship(
+        lazy="joined", cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def auth_pending(self) -> bool:
+        """Whether its sender-check verdicts are still to come."""
+        return self.checks is not None and self.checks.auth_pending
+
+    @property
+    def auth(self) -> dict[str, Any] | None:
+        """Its sender-check verdicts, None until they come (or when never checked)."""
+        return self.checks.auth if self.checks is not None else None
 
 
 class Attachment(Base):

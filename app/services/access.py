@@ -1,12 +1,10 @@
-"""Who is asking, and what they may read. Doors build a Principal from their credential."""
+"""Who is asking: doors build a Principal from their credential. What it may see or owns is
+decided by app.services.mailbox_life.visibility, from the fields named here."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
-
-from app.mail.addresses import is_reserved
-from app.services.secrets import grant_proof
 
 
 class MailboxFields(Protocol):
@@ -35,6 +33,9 @@ class Principal:
     # with). The proof dies with the mailbox and with its token, so a kept grant never
     # opens another mailbox, nor this one after its token was replaced.
     grants: frozenset[tuple[int, str]] = frozenset()
+    # Admin reach: a key made with admin scope whose user is an admin now, or an admin's
+    # browser session (a plain key of an admin user is a user key). Sees and owns every
+    # mailbox (visibility).
     is_admin: bool = False
     # Public doors (1secmail, tempmail-php) never see a protected mailbox, even with a token.
     public_door: bool = False
@@ -42,20 +43,3 @@ class Principal:
 
 ANONYMOUS = Principal()
 
-
-def can_read(principal: Principal, mailbox: MailboxFields) -> bool:
-    """Public mailboxes are open to anyone with the address; protected ones to holders."""
-    if principal.is_admin:
-        return True
-    if is_reserved(mailbox.local_part):
-        return False
-    if not mailbox.protected:
-        return True
-    if principal.public_door:
-        return False
-    if principal.user_id is not None and mailbox.owner_id == principal.user_id:
-        return True
-    if mailbox.id in principal.mailbox_ids:
-        return True
-    return mailbox.token_hash is not None and (
-        (mailbox.id, grant_proof(mailbox.token_hash)) in principal.grants)

@@ -19,7 +19,7 @@ from app.services.errors import QuotaExceeded, UnknownDomain
 from app.services.ingest import delivery, faults
 from app.services.ingest.delivery import Incoming, Verdict
 from app.services.runtime import metrics
-from app.services.stored_mail.listings import end_read
+from app.services.stored_mail.mail_waits import end_read
 from app.smtp.committer import GroupCommitter
 
 log = logging.getLogger(__name__)
@@ -144,12 +144,13 @@ class MayflyHandler:
         count = len(outcome.ids)
         return f"250 OK stored {count} cop{'y' if count == 1 else 'ies'}"
 
-    async def fault(self, envelope: Envelope, kinds: tuple[str, ...]) -> faults.Fault | None:
-        """A fault rule of this transaction's mailboxes that fires now (kinds of the step)."""
+    async def data_fault(self, envelope: Envelope) -> faults.Fault | None:
+        """The fault rule that fires for this transaction's DATA, asked once, when the
+        message has arrived (None at once for mailboxes that had no rules at RCPT)."""
         faulty = getattr(envelope, "mayfly_faulty", None)
         if not faulty:
             return None
-        return await self._run(faults.fire, sorted(faulty), kinds)
+        return await self._run(faults.fire_at_data, sorted(faulty))
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()

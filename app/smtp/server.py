@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP
 from flask import Flask
 
 from app.config import Settings
+from app.services.ingest.faults import Fault
 from app.services.runtime import metrics
 from app.smtp.committer import GroupCommitter
 from app.smtp.data import Outcome, read_data
@@ -39,88 +41,98 @@ class Connections:
             del self.by_ip[ip]
 
 
-def _smtp_class(settings: Settings, connections: Connections) -> type[SMTP]:
-    class MayflySMTP(SMTP):
+class MayflySMTP(SMTP):
+    """aiosmtpd's SMTP session with Mayfly's limits (connections, line length, the whole
+    DATA transfer), a DATA reader of bounded memory, and the one point where a fault rule of
+    the transaction acts (`_answer_data`)."""
+
+    event_handler: MayflyHandler
+
+    def __init__(self, handler: MayflyHandler, settings: Settings, connections: Connections,
+                 **smtp_kwargs: Any) -> None:
         # aiosmtpd's default is RFC 5321's 1,000 octets, but real senders (HTML mail from
         # marketing tools) exceed it; a longer line is refused with 500 and nothing stored.
-        line_length_limit = settings.smtp_max_line_length
-        _peer_ip: str | None = None
+        # Set before SMTP.__init__, which sizes its stream reader by it.
+        self.line_length_limit = settings.smtp_max_line_length
+        self._data_timeout = settings.smtp_data_timeout
+        self._connections = connections
+        self._peer_ip: str | None = None
+        super().__init__(handler, **smtp_kwargs)
 
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            peer = transport.get_extra_info("peername")
-            ip = peer[0] if peer else "?"
-            if not connections.admit(ip):
-                metrics.smtp_reply("connect", TOO_MANY.decode())
-                transport.write(TOO_MANY)  # type: ignore[attr-defined]
-                transport.close()
-                return
-            self._peer_ip = ip
-            super().connection_made(transport)
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        ip = peer[0] if peer else "?"
+        if not self._connections.admit(ip):
+            metrics.smtp_reply("connect", TOO_MANY.decode())
+            transport.write(TOO_MANY)  # type: ignore[attr-defined]
+            transport.close()
+            return
+        self._peer_ip = ip
+        super().connection_made(transport)
 
-        def connection_lost(self, exc: Exception | None) -> None:
-            if self._peer_ip is not None:
-                connections.release(self._peer_ip)
-                self._peer_ip = None
-                super().connection_lost(exc)
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._peer_ip is not None:
+            self._connections.release(self._peer_ip)
+            self._peer_ip = None
+            super().connection_lost(exc)
 
-        async def smtp_DATA(self, arg: str) -> None:
-            connections.active_data += 1
-            try:
-                # The idle timeout restarts with every line; this bounds the whole transfer,
-                # so a sender trickling a byte at a time cannot hold a session for ever.
-                await asyncio.wait_for(self._data(arg), settings.smtp_data_timeout)
-            except TimeoutError:
-                # Nothing was stored; hang up, as aiosmtpd does when DATA is cancelled.
-                if self.transport is not None:
-                    self.transport.close()
-            finally:
-                connections.active_data -= 1
+    async def smtp_DATA(self, arg: str) -> None:
+        self._connections.active_data += 1
+        try:
+            # The idle timeout restarts with every line; this bounds the whole transfer,
+            # so a sender trickling a byte at a time cannot hold a session for ever.
+            await asyncio.wait_for(self._data(arg), self._data_timeout)
+        except TimeoutError:
+            # Nothing was stored; hang up, as aiosmtpd does when DATA is cancelled.
+            if self.transport is not None:
+                self.transport.close()
+        finally:
+            self._connections.active_data -= 1
 
-        async def _data(self, arg: str) -> None:
-            """aiosmtpd's DATA command, reading with bounded memory (app/smtp/data.py)."""
-            if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
-                return
-            if self.envelope is None or not self.envelope.rcpt_tos:
-                await self.push("503 Error: need RCPT command")
-                return
-            if arg:
-                await self.push("501 Syntax: DATA")
-                return
-            handler, envelope = self.event_handler, self.envelope
-            drop = await handler.fault(envelope, ("drop",))
-            await self.push("354 End data with <CR><LF>.<CR><LF>")
-            if drop is not None:  # a fault rule: hang up in the middle of DATA
-                await self._reader.readline()
-                if self.transport is not None:
-                    self.transport.close()
-                return
-            try:
-                outcome, content = await read_data(self._reader, self.data_size_limit,
-                                                   self.line_length_limit)
-            except asyncio.CancelledError:  # the connection went away during DATA
-                self._writer.close()
-                raise
-            if outcome is not Outcome.OK:
-                await self.push(metrics.smtp_reply("data", outcome.value))
-                self._set_post_data_state()
-                return
-            refused = await handler.fault(envelope, ("refuse_data",))
-            if refused is not None:
-                await self.push(metrics.smtp_reply("data", fault_reply(refused.code)))
-                self._set_post_data_state()
-                return
-            self.envelope.content = self.envelope.original_content = content
-            received = time.perf_counter()
-            status = await self._call_handler_hook("DATA")
+    async def _data(self, arg: str) -> None:
+        """aiosmtpd's DATA command, reading with bounded memory (app/smtp/data.py)."""
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        if self.envelope is None or not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        try:
+            outcome, content = await read_data(self._reader, self.data_size_limit,
+                                               self.line_length_limit)
+        except asyncio.CancelledError:  # the connection went away during DATA
+            self._writer.close()
+            raise
+        if outcome is not Outcome.OK:
+            await self.push(metrics.smtp_reply("data", outcome.value))
             self._set_post_data_state()
-            reply = metrics.smtp_reply("data", "250 OK" if status is MISSING else status)
-            metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
-            delay = await handler.fault(envelope, ("delay",))
-            if delay is not None and delay.seconds:
-                await asyncio.sleep(delay.seconds)  # a fault rule holds the final reply
-            await self.push(reply)
+            return
+        self.envelope.content = self.envelope.original_content = content
+        await self._answer_data(await self.event_handler.data_fault(self.envelope))
 
-    return MayflySMTP
+    async def _answer_data(self, fault: Fault | None) -> None:
+        """Store the message and answer, as this transaction's fault rule (if one fired)
+        says: drop hangs up unanswered, refuse_data answers its code, delay holds the reply.
+        Nothing is stored unless the answer is to be 250 (or held)."""
+        if fault is not None and fault.kind == "drop":
+            if self.transport is not None:
+                self.transport.close()
+            return
+        if fault is not None and fault.kind == "refuse_data":
+            await self.push(metrics.smtp_reply("data", fault_reply(fault.code)))
+            self._set_post_data_state()
+            return
+        received = time.perf_counter()
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        reply = metrics.smtp_reply("data", "250 OK" if status is MISSING else status)
+        metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
+        if fault is not None and fault.seconds:  # delay: the reply waits, the mail is stored
+            await asyncio.sleep(fault.seconds)
+        await self.push(reply)
 
 
 class MayflyController(Controller):
@@ -132,7 +144,7 @@ class MayflyController(Controller):
                                          settings.smtp_max_transaction_bytes)
         self.connections = Connections(settings.smtp_max_connections,
                                        settings.smtp_max_connections_per_ip)
-        self._smtp_cls = _smtp_class(settings, self.connections)
+        self._settings = settings
         super().__init__(
             self.handler_obj, hostname=host, port=port,
             server_hostname=settings.smtp_hostname, ident="Mayfly ESMTP",
@@ -140,11 +152,11 @@ class MayflyController(Controller):
             decode_data=False, timeout=settings.smtp_timeout)
 
     def factory(self) -> SMTP:
-        return self._smtp_cls(self.handler, **self.SMTP_kwargs)
+        return MayflySMTP(self.handler_obj, self._settings, self.connections, **self.SMTP_kwargs)
 
     def _create_server(self):  # type: ignore[no-untyped-def]
         # SO_REUSEPORT: several SMTP processes share one port and the kernel spreads
-        # connections over them, so every core works (smtpd_runner starts SMTP_PROCESSES).
+        # connections over them, so every core works (the sidecar starts SMTP_PROCESSES).
         return self.loop.create_server(self._factory_invoker, host=self.hostname,
                                        port=self.port, ssl=self.ssl_context, reuse_port=True)
 

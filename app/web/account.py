@@ -14,7 +14,7 @@ from app.models import User
 from app.services.accounts import api_keys, plans, users
 from app.services.errors import MayflyError, Unauthorized
 from app.services.ingest import faults
-from app.services.mailbox_life import adoption, domains, mailboxes
+from app.services.mailbox_life import adoption, domains, mailbox_changes, mailbox_reads, mailboxes
 from app.services.outgoing import webhooks
 from app.web import bp, shown_once, visitor
 from app.web.forms import (
@@ -44,20 +44,20 @@ ALL_MAILBOXES = "all my mailboxes"
 
 def _webhook_form() -> WebhookForm:
     form = WebhookForm()
-    owned = [m.address for m, _ in mailboxes.list_owned(_user().id)]
+    owned = [m.address for m, _ in mailbox_reads.list_owned(_user().id)]
     form.mailbox.choices = [ALL_MAILBOXES, *owned]
     return form
 
 
 def _fault_form() -> FaultForm:
     form = FaultForm()
-    form.mailbox.choices = [m.address for m, _ in mailboxes.list_owned(_user().id)]
+    form.mailbox.choices = [m.address for m, _ in mailbox_reads.list_owned(_user().id)]
     return form
 
 
 def _dashboard(status: int = 200, **extra: Any) -> tuple[str, int]:
     user = _user()
-    owned = mailboxes.list_owned(user.id)
+    owned = mailbox_reads.list_owned(user.id)
     context = {
         "fault_form": extra.pop("fault_form", None) or _fault_form(),
         "fault_rules": [(m.address, r) for m, _ in owned
@@ -121,7 +121,7 @@ def keep_address() -> BaseResponse:
 @login_required
 def owned_mailbox_extend(address: str) -> BaseResponse:
     """One more lifetime for an owned mailbox."""
-    mailboxes.extend_mailbox(address, visitor.principal())
+    mailbox_changes.extend_mailbox(address, visitor.principal())
     return redirect(url_for("web.dashboard"), 303)
 
 
@@ -129,7 +129,7 @@ def owned_mailbox_extend(address: str) -> BaseResponse:
 @login_required
 def owned_mailbox_delete(address: str) -> BaseResponse:
     """Delete an owned mailbox and its mail."""
-    mailboxes.delete_mailbox(address, visitor.principal())
+    mailbox_changes.delete_mailbox(address, visitor.principal())
     flash(f"Mailbox {address} and its mail were deleted.")
     return redirect(url_for("web.dashboard", _anchor="mailboxes-heading"), 303)
 

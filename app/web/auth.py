@@ -68,9 +68,8 @@ def _signup_by_mail() -> str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             email = signups.request_signup(
-                form.email.data or "", signup_link=lambda token: absolute_url(
-                    "web.signup_confirm", _anchor=token),
-                reset_link=_reset_link, login_link=absolute_url("web.login"))
+                form.email.data or "", signup_link=_signup_link, reset_link=_reset_link,
+                login_link=absolute_url("web.login"))
         except MayflyError as exc:
             form.email.errors = [exc.message]
             return render_template("auth/signup.html", form=form, by_mail=True), 422
@@ -82,9 +81,12 @@ def _signup_by_mail() -> str | tuple[str, int]:
 @bp.route("/signup/confirm", methods=["GET", "POST"])
 def signup_confirm() -> str | BaseResponse | tuple[str, int]:
     """Choose the password from a mailed sign-up link: the account is made, and signed in."""
-    return _linked_password_form(
-        "auth/signup_confirm.html", lambda token: {"email": signups.email_for(token)},
-        signups.complete, "Your account is ready. You are signed in.")
+    return _linked_password_form("auth/signup_confirm.html", _signup_check, signups.complete,
+                                 "Your account is ready. You are signed in.")
+
+
+def _signup_check(token: str) -> dict[str, Any]:
+    return {"email": signups.email_for(token)}  # MayflyError when spent, expired or forged
 
 
 def _linked_password_form(template: str, check: Callable[[str], dict[str, Any]],
@@ -145,9 +147,14 @@ def password_forgot() -> str | tuple[str, int]:
     return render_template("auth/forgot.html", form=form, relay=True)
 
 
+# Links in the mail Mayfly sends: PUBLIC_URL, never the request's Host; the token after #,
+# never in a request line.
 def _reset_link(token: str) -> str:
-    # PUBLIC_URL, never the request's Host; the token after #, never in a request line.
     return absolute_url("web.password_reset_page", _anchor=token)
+
+
+def _signup_link(token: str) -> str:
+    return absolute_url("web.signup_confirm", _anchor=token)
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])

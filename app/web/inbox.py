@@ -13,26 +13,26 @@ from app.http import streams
 from app.http.limits import CREATE_LIMIT, HOME_LIMIT, POLL_LIMIT
 from app.services.errors import MailboxNotFound, MayflyError
 from app.services.ids import parse_id
-from app.services.mailbox_life import mailboxes
-from app.services.stored_mail import inbox_actions, listings
+from app.services.mailbox_life import mailbox_changes, mailbox_reads, mailbox_tokens, mailboxes
+from app.services.stored_mail import inbox_actions, inbox_view, mailbox_states, pages
 from app.web import bp, htmx, visitor
 
 
-def _visitor_inbox() -> listings.InboxView:
+def _visitor_inbox() -> inbox_view.InboxView:
     """The visitor's live address and its inbox, making a fresh public one when needed."""
     address = visitor.current_address()
     if address:
         try:
-            view = listings.open_inbox(address, visitor.principal())
+            view = inbox_view.open_inbox(address, visitor.principal())
             if view.state is not None:
                 return view
         except MailboxNotFound:
             pass
     created = mailboxes.create_mailbox()
-    if address and mailboxes.has_expired(visitor.current_mailbox_id()):
+    if address and mailbox_reads.has_expired(visitor.current_mailbox_id()):
         flash(f"{address} has expired, with its mail. This is your new address.")
     visitor.remember(created.mailbox.address, created.mailbox.id)
-    return listings.open_inbox(created.mailbox.address, visitor.principal())
+    return inbox_view.open_inbox(created.mailbox.address, visitor.principal())
 
 
 @bp.get("/")
@@ -51,26 +51,30 @@ def inbox_show(address: str) -> str | BaseResponse:
     """
     token = request.args.get("token")
     if token:
-        try:
-            visitor.unlock(mailboxes.open_with_token(address, token))
-        except MailboxNotFound:
-            raise NotFound() from None
-        return redirect(url_for("web.inbox_show", address=address.strip().lower()), 303)
+        return _unlock_from_link(address, token)
     view = _open(address)
     return render_template("inbox/index.html",
                            **_inbox_context(view, own=view.address == visitor.current_address()))
+
+
+def _unlock_from_link(address: str, token: str) -> BaseResponse:
+    try:
+        visitor.unlock(mailbox_tokens.open_with_token(address, token))
+    except MailboxNotFound:
+        raise NotFound() from None
+    return redirect(url_for("web.inbox_show", address=address.strip().lower()), 303)
 
 
 @bp.get("/inbox/<address>/list")
 @limiter.limit(POLL_LIMIT)  # polled every few seconds by every open tab; costs one row
 def inbox_list(address: str) -> str | Response:
     """The message list fragment; 204 when nothing changed since the version the page knows."""
-    version, page = listings.inbox_changes(address, visitor.principal(),
+    version, page = inbox_view.inbox_changes(address, visitor.principal(),
                                            request.args.get("known"))
     if page is None:
         return htmx.no_change()
     return render_template("inbox/_list.html", standalone=True, address=address.strip().lower(),
-                           **_list_context(page, version, listings.unread_of(version)))
+                           **_list_context(page, version, mailbox_states.unread_of(version)))
 
 
 @bp.post("/address/random")
@@ -96,13 +100,19 @@ def address_choose() -> BaseResponse | tuple[str, int]:
     try:
         created = mailboxes.create_mailbox(local, domain)
     except MayflyError as exc:
-        # A taken public address can be opened (its mail is open to anyone who knows it).
-        public = exc.code == "taken" and listings.find_state(wanted, visitor.principal())
-        context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local,
-                                 chosen_domain=domain, taken=wanted if public else None)
-        return render_template("inbox/index.html", **context), 422 if exc.code != "taken" else 409
+        return _choice_refused(exc, wanted, local, domain)
     visitor.remember(created.mailbox.address, created.mailbox.id)
     return redirect(url_for("web.home"), 303)
+
+
+def _choice_refused(exc: MayflyError, wanted: str, local: str,
+                    domain: str | None) -> tuple[str, int]:
+    """The visitor's own inbox again, with why the address was refused and the choice kept."""
+    # A taken public address can be opened (its mail is open to anyone who knows it).
+    public = exc.code == "taken" and mailbox_states.find_state(wanted, visitor.principal())
+    context = _inbox_context(_visitor_inbox(), own=True, error=exc.message, chosen=local,
+                             chosen_domain=domain, taken=wanted if public else None)
+    return render_template("inbox/index.html", **context), 409 if exc.code == "taken" else 422
 
 
 @bp.post("/address/switch")
@@ -127,14 +137,14 @@ def _made_here(address: str) -> int | None:
     made = visitor.made_id(address)
     if made is None:
         return None
-    state = listings.find_state(address, visitor.principal())
+    state = mailbox_states.find_state(address, visitor.principal())
     return made if state is not None and state.id == made else None
 
 
 @bp.post("/inbox/<address>/extend")
 def address_extend(address: str) -> BaseResponse | str:
     """One more lifetime for the mailbox; htmx gets the address card back."""
-    mailbox = mailboxes.extend_mailbox(address, visitor.principal())
+    mailbox = mailbox_changes.extend_mailbox(address, visitor.principal())
     if htmx.is_htmx():
         return render_template("inbox/_expiry.html", mailbox=mailbox)
     return redirect(url_for("web.inbox_show", address=mailbox.address), 303)
@@ -160,7 +170,7 @@ def inbox_delete_all(address: str) -> BaseResponse:
 def inbox_unlock(address: str) -> BaseResponse | tuple[str, int]:
     """Open a protected mailbox with its token, for the rest of this browser session."""
     try:
-        visitor.unlock(mailboxes.open_with_token(address, request.form.get("token", "")))
+        visitor.unlock(mailbox_tokens.open_with_token(address, request.form.get("token", "")))
     except MailboxNotFound:
         context = _inbox_context(_open(address), own=False,
                                  unlock_error="That token does not open this mailbox.")
@@ -168,9 +178,9 @@ def inbox_unlock(address: str) -> BaseResponse | tuple[str, int]:
     return redirect(url_for("web.inbox_show", address=address), 303)
 
 
-def _open(address: str) -> listings.InboxView:
+def _open(address: str) -> inbox_view.InboxView:
     try:
-        return listings.open_inbox(address, visitor.principal())
+        return inbox_view.open_inbox(address, visitor.principal())
     except MailboxNotFound:
         raise NotFound() from None
 
@@ -187,19 +197,19 @@ def _through() -> int | None:
     return through
 
 
-def _list_context(page: listings.Page, version: str, unread: int) -> dict[str, Any]:
+def _list_context(page: pages.Page, version: str, unread: int) -> dict[str, Any]:
     return {"items": page.items, "more": page.next_cursor is not None, "unread": unread,
             "version": version}
 
 
-def _inbox_context(view: listings.InboxView, *, own: bool, **extra: Any) -> dict[str, Any]:
+def _inbox_context(view: inbox_view.InboxView, *, own: bool, **extra: Any) -> dict[str, Any]:
     return {
         **_list_context(view.page, view.version, view.state.unread if view.state else 0),
         "address": view.address,
         "mailbox": view.state,
         "own": own,
         "domains": [d.name for d in view.domains],
-        "recent": mailboxes.live_addresses(
+        "recent": mailbox_reads.live_addresses(
             [a for a in visitor.recent() if a != view.address], visitor.principal()),
         **extra,
     }
@@ -209,4 +219,9 @@ def _inbox_context(view: listings.InboxView, *, own: bool, **extra: Any) -> dict
 @limiter.exempt  # one long request per open tab, capped by WAIT_MAX_CONCURRENT
 def inbox_events(address: str) -> Response:
     """Server-Sent Events for the open inbox: it refreshes at once, not at the next poll."""
-    return streams.message_stream(address, visitor.principal(), lambda m: {"id": m.public_id})
+    return streams.message_stream(address, visitor.principal(), _event)
+
+
+def _event(message: pages.Summary) -> dict[str, Any]:
+    # The page fetches its list fragment itself; the event only says something came.
+    return {"id": message.public_id}

@@ -70,14 +70,20 @@ def _sanitized(message: Message, allow_remote: bool) -> CleanedHtml:
 
 
 def _clean(message: Message, allow_remote: bool) -> CleanedHtml:
-    def cid_url(content_id: str) -> str | None:
-        part = messages.find_attachment_by_cid(message, content_id)
-        if part is None or part.content_type not in INLINE_IMAGE_TYPES:
-            return None
-        return url_for("web.message_part", message_id=message.public_id,
-                       attachment_id=part.public_id)
+    return clean_html(message.html_body, allow_remote_images=allow_remote,
+                      cid_url=_inline_images(message).get)
 
-    return clean_html(message.html_body, allow_remote_images=allow_remote, cid_url=cid_url)
+
+def _inline_images(message: Message) -> dict[str, str | None]:
+    """By Content-ID, the URL of the part a body names with cid: (the first part with that
+    id, as mail readers take it), or None when that part is no image we show inline."""
+    urls: dict[str, str | None] = {}
+    for part in message.attachments:
+        if part.content_id and part.content_id not in urls:
+            urls[part.content_id] = url_for(
+                "web.message_part", message_id=message.public_id,
+                attachment_id=part.public_id) if part.content_type in INLINE_IMAGE_TYPES else None
+    return urls
 
 
 @bp.get("/m/<int:message_id>")

@@ -107,7 +107,7 @@ def _grants() -> list[tuple[int, str]]:
 
 
 def unlock(grant: tuple[int, str]) -> None:
-    """Keep a grant from mailboxes.open_with_token for the rest of this browser session."""
+    """Keep a grant from mailbox_tokens.open_with_token for the rest of this browser session."""
     kept = [g for g in _grants() if g != grant]
     session["grants"] = [list(g) for g in [*kept, grant][-MAX_GRANTS:]]
 

@@ -8,7 +8,7 @@ import time
 import requests
 
 from mayfly_client import Mayfly
-from tests.held import once_held
+from tests.held import held_calls, once_held
 
 API = "/api/v1"
 
@@ -45,6 +45,16 @@ def test_unwaitable_addresses_answer_at_once(client, make_user, api_key_for, app
         assert answer.status_code == 404
         # Refused, not held for the whole wait: a held call would take all 60 s.
         assert time.monotonic() - started < 45
+
+
+def test_a_refused_wait_gives_its_slot_back(client, app):
+    # The slot is taken first (a fair share, or 429), then the mailbox is looked at: a wait
+    # that ends in an error must still let go of it, or a few 404s would use up the process.
+    for _ in range(3):
+        answer = client.get(f"{API}/mailboxes/postmaster@mayfly.test/messages",
+                            query_string={"wait": 60})
+        assert answer.status_code == 404
+        assert held_calls(app) == 0
 
 
 def test_plus_addressing_keeps_each_tag_apart(live_server, send_mail):

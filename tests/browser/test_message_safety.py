@@ -115,7 +115,7 @@ def set_dmarc(app, message_id: int, domain: str, result: str = "pass") -> None:
     import sqlalchemy as sa
 
     from app.extensions import db
-    from app.models import Message
+    from app.models import Message, MessageChecks
 
     dkim = "pass" if result == "pass" else "none"
     auth = {"spf": {"result": "none", "domain": domain},
@@ -125,7 +125,9 @@ def set_dmarc(app, message_id: int, domain: str, result: str = "pass") -> None:
             "arc": {"result": "none"},
             "header": f"Authentication-Results: mayfly.test; dkim={dkim}; dmarc={result}"}
     with app.app_context():
-        db.session.execute(sa.update(Message).where(Message.public_id == message_id).values(
+        db.session.execute(sa.update(MessageChecks).where(
+            MessageChecks.message_id == sa.select(Message.id).where(
+                Message.public_id == message_id).scalar_subquery()).values(
             auth=auth, auth_pending=False, auth_spf="none", auth_dkim=dkim,
             auth_dmarc=result, auth_arc="none"))
         db.session.commit()

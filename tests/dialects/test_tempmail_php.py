@@ -100,11 +100,44 @@ def test_protected_message_and_attachment_unreachable_by_id(client, send_mail, a
     assert client.get(f"{BASE}/email/{message_id}").json == {"error": "Email not found"}
     assert client.delete(f"{BASE}/email/{message_id}").status_code == 404
     with app.app_context():
+        # The number the door would show for it, were the mailbox public.
         from app.extensions import db
-        from app.models import AttachmentNumber
+        from app.models import Attachment
+        from app.services.stored_mail import attachment_numbers
 
-        number = db.session.execute(db.select(AttachmentNumber.number)).scalar_one()
+        message_id = db.session.execute(db.select(Attachment.message_id)).scalar_one()
+        number = attachment_numbers.number_of(message_id, 0)
     assert client.get(f"{BASE}/attachment/{number}").status_code == 404
+
+
+def test_attachment_numbers_are_derived_never_written(client, send_mail, app):
+    """Storing mail and showing it write nothing for this door: each attachment's number
+    comes from its row, is the same on every read, and downloads that attachment."""
+    from app.extensions import db
+    from app.models import AttachmentNumber
+
+    client.get(f"{BASE}/generate", query_string={"username": "numbered"})
+    send_mail("numbered@mayfly.test", build_eml(
+        to="numbered@mayfly.test", subject="Two files",
+        attachments=[("a.txt", "text/plain", b"first"), ("b.txt", "text/plain", b"second")]))
+    (item,) = client.get(f"{BASE}/inbox/numbered@mayfly.test").json["emails"]
+    shown = client.get(f"{BASE}/email/{item['id']}").json["attachments"]
+    numbers = [a["id"] for a in shown]
+    assert len(set(numbers)) == 2 and all(2**32 <= n < 2**53 for n in numbers)
+    with app.app_context():
+        assert db.session.execute(db.select(db.func.count()).select_from(
+            AttachmentNumber)).scalar_one() == 0
+    client.delete(f"{BASE}/email/{item['id']}")  # a fresh read, not a kept answer
+    send_mail("numbered@mayfly.test", build_eml(
+        to="numbered@mayfly.test", subject="One file",
+        attachments=[("c.txt", "text/plain", b"third")]))
+    (later,) = client.get(f"{BASE}/inbox/numbered@mayfly.test").json["emails"]
+    first = client.get(f"{BASE}/email/{later['id']}").json["attachments"]
+    assert client.get(f"{BASE}/email/{later['id']}").json["attachments"] == first
+    assert client.get(first[0]["file_path"]).data == b"third"
+    assert first[0]["id"] not in numbers
+    for number in numbers:  # the deleted message's attachments are gone with it
+        assert client.get(f"{BASE}/attachment/{number}").status_code == 404
 
 
 def test_stats_and_domains(client, send_mail):

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Mailbox, Message
+from app.models import Mailbox, Message, MessageChecks
 from app.services.checks import auth_checks, auth_results
 from tests.factories import build_eml
 from tests.mail_auth.stub_dns import stub_dns
@@ -97,8 +97,11 @@ def test_a_slow_message_holds_up_no_other_of_its_batch(send_mail, key_pair, make
 
         def pending(address: str) -> bool:
             with checking.app_context():
-                return db.session.execute(sa.select(Message.auth_pending).join(Mailbox).where(
-                    Mailbox.address == address)).scalar_one()
+                return db.session.execute(
+                    sa.select(MessageChecks.auth_pending)
+                    .join(Message, Message.id == MessageChecks.message_id)
+                    .join(Mailbox, Mailbox.id == Message.mailbox_id)
+                    .where(Mailbox.address == address)).scalar_one()
 
         def evaluate() -> None:
             with checking.app_context():

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 from app.services.access import ANONYMOUS
-from app.services.mailbox_life import mailboxes
+from app.services.mailbox_life import mailbox_tokens
 from tests.api.test_events import read_event
 
 GENEROUS = 30
@@ -43,7 +43,7 @@ def test_a_stream_ends_when_its_mailbox_turns_private(app, live_server, send_mai
         first = read_event(stream, time.monotonic() + GENEROUS)
         assert json.loads(first["data"])["subject"] == "Still public"
         with app.app_context():
-            mailboxes.rotate_token(address, ANONYMOUS)  # protected from now on
+            mailbox_tokens.rotate_token(address, ANONYMOUS)  # protected from now on
         send_mail(address, subject="Private now")
         later = events_until_closed(stream, time.monotonic() + GENEROUS)
     assert [json.loads(e["data"])["subject"] for e in later] == []
@@ -67,7 +67,7 @@ def test_a_wait_answers_not_found_when_its_mailbox_turns_private(app, live_serve
         held = pool.submit(wait)
         time.sleep(1)  # not decisive: a wait that starts after the change is refused as well
         with app.app_context():
-            mailboxes.rotate_token(address, ANONYMOUS)
+            mailbox_tokens.rotate_token(address, ANONYMOUS)
         send_mail(address, subject="Private now")
         status, body = held.result(timeout=60 + GENEROUS)
     assert status == 404

@@ -54,7 +54,7 @@ def test_more_workers_without_a_shared_store_are_refused(tmp_path):
            "WEB_WORKERS": "2", "RATELIMIT_STORAGE_URI": "memory://",
            "WEB_PORT": "0", "INSTANCE_PATH": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "gunicorn", "-c",
-                             "python:app.http.gunicorn_config", "wsgi:app"], cwd=ROOT, env=env,
+                             "python:app.run.gunicorn_config", "wsgi:app"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "2 web workers need a shared limit store" in result.stderr

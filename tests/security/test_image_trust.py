@@ -150,8 +150,8 @@ def test_a_pass_for_another_domain_than_the_from_address_is_not_trust(app, clien
     with app.app_context():
         message = db.session.execute(
             sa.select(Message).where(Message.public_id == other)).scalar_one()
-        message.auth = {**message.auth, "dmarc": {**message.auth["dmarc"],
-                                                  "domain": "evil.example"}}
+        message.checks.auth = {**message.auth, "dmarc": {**message.auth["dmarc"],
+                                                         "domain": "evil.example"}}
         db.session.commit()
     html = page(client, other)
     assert "Remote images are blocked" in html and REMEMBER not in html

@@ -11,6 +11,7 @@ on bytes and counts only.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 
 import pytest
@@ -83,14 +84,19 @@ def page_through(client, key, **params) -> list[str]:
 def test_a_page_stops_at_the_byte_cap_and_start_reaches_every_message(client, key, mail,
                                                                       monkeypatch):
     loads: list[int] = []
-    page = mailhog.owned_mail.page
+    stream = mailhog.owned_mail.stream
 
     def counted(*args, **kwargs):
-        found = page(*args, **kwargs)
-        loads.append(len(found.messages))
-        return found
+        found = stream(*args, **kwargs)
 
-    monkeypatch.setattr(mailhog.owned_mail, "page", counted)
+        def batches():
+            for batch in found.batches:
+                loads.append(len(batch))
+                yield batch
+
+        return dataclasses.replace(found, batches=batches())
+
+    monkeypatch.setattr(mailhog.owned_mail, "stream", counted)
     body, first = listing(client, key)  # limit 50 would be all 7 messages, about 19 MB
     assert first["total"] == 7 and 1 <= first["count"] < 7
     assert len(body) < mailhog.PAGE_BYTES + LARGE * 3

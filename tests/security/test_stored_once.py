@@ -15,6 +15,7 @@ from app.models import Attachment, Blob, Mailbox, Message
 from app.models.base import utcnow
 from app.services.mailbox_life import purge
 from tests.factories import build_eml
+from tests.migration_store import migrate, migrate_down, store_at
 
 ADDRESSES = [f"copy{n}@mayfly.test" for n in range(5)]  # the test settings allow 5
 # Bigger than one read chunk (blobs.CHUNK, 256 KiB), so reads span several chunks.
@@ -156,34 +157,29 @@ def test_the_migration_moves_stored_bytes_and_keeps_search_and_counts(tmp_path):
     """A store at 0015 with mail in it: after the upgrade every message and attachment reads
     back the same from blobs, the search and counter triggers still work (the messages table
     was not rebuilt), and a downgrade puts the bytes back."""
-    from flask_migrate import downgrade, upgrade
-
-    from app import ROOT, create_app, dispose
     from app.services.ingest import delivery
     from app.services.mailbox_life import domains
     from app.services.stored_mail import blobs, search
-    from tests.conftest import _base_settings
 
-    app = create_app(_base_settings(f"sqlite:///{tmp_path / 'old.db'}", tmp_path))
     old = [b"From: a@example.org\r\nSubject: old one\r\n\r\nfirst\r\n",
            b"From: b@example.org\r\nSubject: old two\r\n\r\n" + bytes(range(256)) * 2000]
-    try:
+    with store_at("0015", tmp_path) as app:
         with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="0015")
             connection = db.session.connection()
-            connection.execute(sa.text("INSERT INTO domains (id, name, active, kind, created_at) "
-                                       "VALUES (1, 'mayfly.test', 1, 'free', '2026-01-01')"))
+            # The domain's id from its sequence: the configured domains are added after it.
+            connection.execute(sa.text("INSERT INTO domains (name, active, kind, created_at) "
+                                       "VALUES ('mayfly.test', true, 'free', '2026-01-01')"))
             connection.execute(sa.text(
                 "INSERT INTO mailboxes (id, address, local_part, domain_id, protected, "
-                "created_at, used_bytes) VALUES (7, 'old@mayfly.test', 'old', 1, 0, "
-                "'2026-01-01', 0)"))
+                "created_at, used_bytes) SELECT 7, 'old@mayfly.test', 'old', id, false, "
+                "'2026-01-01', 0 FROM domains WHERE name = 'mayfly.test'"))
             for number, raw in enumerate(old):
                 connection.execute(sa.text(
                     "INSERT INTO messages (public_id, mailbox_id, received_at, subject, seen, "
                     "auth_pending, size, raw, envelope_from, envelope_to, from_name, "
                     "from_addr, to_addrs, cc_addrs, preview, has_attachments, text_body, "
-                    "html_body, headers) VALUES (:public_id, 7, '2026-01-01', :subject, 0, 0, "
-                    ":size, :raw, '', '[]', '', '', '[]', '[]', '', 1, '', '', '[]')"),
+                    "html_body, headers) VALUES (:public_id, 7, '2026-01-01', :subject, false, "
+                    "false, :size, :raw, '', '[]', '', '', '[]', '[]', '', true, '', '', '[]')"),
                     {"public_id": 1000 + number, "subject": f"old {number}", "size": len(raw),
                      "raw": raw})
             message_ids = db.session.execute(sa.text(
@@ -192,12 +188,11 @@ def test_the_migration_moves_stored_bytes_and_keeps_search_and_counts(tmp_path):
                 connection.execute(sa.text(
                     "INSERT INTO attachments (public_id, message_id, filename, content_type, "
                     "size, inline, data) VALUES (:public_id, :message_id, 'a.bin', "
-                    "'application/octet-stream', :size, 0, :data)"),
+                    "'application/octet-stream', :size, false, :data)"),
                     {"public_id": f"att{number}", "message_id": message_id,
                      "size": len(PAYLOAD) - number, "data": PAYLOAD[number:]})
             db.session.commit()
-            upgrade(directory=str(ROOT / "migrations"))
-            db.session.remove()
+        migrate(app)
 
         with app.app_context():
             for number, raw in enumerate(old):
@@ -230,8 +225,7 @@ def test_the_migration_moves_stored_bytes_and_keeps_search_and_counts(tmp_path):
             assert db.session.execute(sa.select(sa.func.count(Blob.id))).scalar_one() == 4
             assert_refs_exact(app)
 
-            downgrade(directory=str(ROOT / "migrations"), revision="0015")
-            db.session.remove()
+        migrate_down(app, "0015")
         with app.app_context():
             assert db.session.execute(sa.text(
                 "SELECT raw FROM messages WHERE public_id = 1001")).scalar_one() == old[1]
@@ -239,6 +233,3 @@ def test_the_migration_moves_stored_bytes_and_keeps_search_and_counts(tmp_path):
                 "SELECT data FROM attachments")).scalars()) == [len(b"new bytes"),
                                                                len(PAYLOAD) - 1]
             assert "blobs" not in sa.inspect(db.engine).get_table_names()
-            db.engine.dispose()
-    finally:
-        dispose(app)

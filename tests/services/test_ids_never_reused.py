@@ -9,14 +9,13 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
-from app import ROOT, create_app
 from app.extensions import db
 from app.models import ApiKey, Domain, Mailbox, Message, User, Webhook
 from app.services.accounts import api_keys, users
 from app.services.ingest import delivery
 from app.services.outgoing import outbound, webhooks
-from tests.conftest import _base_settings
 from tests.factories import build_eml
+from tests.migration_store import MIGRATIONS, store_at
 
 
 def _recreate_after_deleting_the_newest(make, model) -> tuple[int, int]:
@@ -56,12 +55,10 @@ def test_the_newest_id_is_not_reused_after_a_delete(kind, monkeypatch):
     assert created > deleted
 
 
-def test_migration_0005_moves_accounts_and_keeps_rows(tmp_path: Path, settings):
-    if settings.database_url.startswith("postgresql"):
-        pytest.skip("the SQLite rebuild is what this checks; PostgreSQL keeps its sequences")
-    app = create_app(_base_settings(f"sqlite:///{tmp_path / 'old.db'}", tmp_path))
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="0004")
+def test_migration_0005_moves_accounts_and_keeps_rows(tmp_path: Path):
+    # On SQLite whatever the suite runs on: its table rebuild is what this checks
+    # (PostgreSQL keeps its sequences).
+    with store_at("0004", tmp_path, sqlite_only=True) as app, app.app_context():
         connection = db.session.connection()
         connection.execute(sa.text("INSERT INTO domains (id, name, active, kind, created_at) "
                                    "VALUES (1, 'mayfly.test', 1, 'free', '2026-01-01')"))
@@ -73,7 +70,7 @@ def test_migration_0005_moves_accounts_and_keeps_rows(tmp_path: Path, settings):
             "INSERT INTO users (id, email, password_hash, is_admin, created_at, session_version)"
             " VALUES (3, 'u@example.org', 'scrypt:x', 0, '2026-01-01', 1)"))
         db.session.commit()
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade(directory=MIGRATIONS)
         connection = db.session.connection()
         account = connection.execute(sa.text(
             "SELECT mailbox_id, password_hash, disabled FROM mailbox_accounts")).one()
@@ -88,8 +85,7 @@ def test_migration_0005_moves_accounts_and_keeps_rows(tmp_path: Path, settings):
         db.session.commit()
         users.create_user("next@example.org", "long enough password")
         assert db.session.execute(sa.select(User.id)).scalar() == 4
-        downgrade(directory=str(ROOT / "migrations"), revision="0004")
+        downgrade(directory=MIGRATIONS, revision="0004")
         restored = db.session.connection().execute(sa.text(
             "SELECT password_hash, disabled FROM mailboxes WHERE id = 7")).one()
         assert tuple(restored) == ("scrypt:hash", 1)
-        db.engine.dispose()

@@ -7,10 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app.extensions import db
-from app.models import Mailbox, Message
+from app.models import Mailbox, Message, MessageChecks
 from app.services.access import ANONYMOUS
 from app.services.mailbox_life import purge
-from app.services.stored_mail import inbox_actions, listings
+from app.services.stored_mail import inbox_actions, mailbox_states
+from tests.migration_store import migrate, store_at
 
 ADDRESS = "counted@mayfly.test"
 
@@ -25,9 +26,11 @@ def counted(app) -> tuple[int, int, int]:
 
 
 def actual(app) -> tuple[int, int, int]:
-    """The same counted over the messages themselves."""
+    """The same counted over the messages themselves (and their sender checks)."""
     with app.app_context():
-        mine = sa.select(Message).join(Mailbox).where(Mailbox.address == ADDRESS).subquery()
+        mine = (sa.select(Message.seen, MessageChecks.auth_pending).join(Mailbox)
+                .outerjoin(MessageChecks, MessageChecks.message_id == Message.id)
+                .where(Mailbox.address == ADDRESS).subquery())
         return tuple(db.session.execute(sa.select(
             sa.func.count(), sa.func.count().filter(mine.c.seen.is_(False)),
             sa.func.count().filter(mine.c.auth_pending.is_(True)))).one())
@@ -35,7 +38,7 @@ def actual(app) -> tuple[int, int, int]:
 
 def version(app) -> str:
     with app.app_context():
-        return listings.mailbox_state(ADDRESS, ANONYMOUS).version
+        return mailbox_states.mailbox_state(ADDRESS, ANONYMOUS).version
 
 
 def test_every_write_path_keeps_the_counts(app, client, send_mail):
@@ -59,7 +62,7 @@ def test_every_write_path_keeps_the_counts(app, client, send_mail):
     seen_versions.add(version(app))
     with app.app_context():
         # Sender checks done for every message (as the sidecar stores its verdicts).
-        db.session.execute(sa.update(Message).values(auth_pending=False))
+        db.session.execute(sa.update(MessageChecks).values(auth_pending=False))
         db.session.commit()
     assert counted(app) == actual(app) == (3, 0, 0)
     seen_versions.add(version(app))
@@ -83,7 +86,7 @@ def test_reading_a_mailboxs_state_never_reads_its_mail(app, send_mail):
         engine = db.engine
         event.listen(engine, "before_cursor_execute", record)
         try:
-            state = listings.mailbox_state(ADDRESS, ANONYMOUS)
+            state = mailbox_states.mailbox_state(ADDRESS, ANONYMOUS)
         finally:
             event.remove(engine, "before_cursor_execute", record)
     assert state.total == 30 and state.unread == 30
@@ -99,41 +102,36 @@ def test_the_version_names_no_global_counter(app, send_mail):
     assert version(app) == before
 
 
-def test_the_migration_counts_mail_stored_before(tmp_path, settings):
+def test_the_migration_counts_mail_stored_before(tmp_path):
     """A store at the previous head, with mail in it, keeps its mail and gets its counts."""
-    from flask_migrate import upgrade
-
-    from app import ROOT, create_app
-    from tests.conftest import _base_settings
-
-    app = create_app(_base_settings(f"sqlite:///{tmp_path / 'old.db'}", tmp_path))
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"), revision="0012")
-        connection = db.session.connection()
-        connection.execute(sa.text("INSERT INTO domains (id, name, active, kind, created_at) "
-                                   "VALUES (1, 'mayfly.test', 1, 'free', '2026-01-01')"))
-        connection.execute(sa.text(
-            "INSERT INTO mailboxes (id, address, local_part, domain_id, protected, created_at, "
-            "used_bytes) VALUES (7, :address, 'counted', 1, 0, '2026-01-01', 30)"),
-            {"address": ADDRESS})
-        # In SQL, as that schema had them: today's model has columns 0012 did not.
-        for number, (seen, pending) in enumerate([(True, False), (False, True), (False, False)]):
+    with store_at("0012", tmp_path) as app:
+        with app.app_context():
+            connection = db.session.connection()
             connection.execute(sa.text(
-                "INSERT INTO messages (public_id, mailbox_id, received_at, subject, seen, "
-                "auth_pending, size, raw, envelope_from, envelope_to, from_name, from_addr, "
-                "to_addrs, cc_addrs, preview, has_attachments, text_body, html_body, headers) "
-                "VALUES (:public_id, 7, '2026-01-01', :subject, :seen, :pending, 10, :raw, '', "
-                "'[]', '', '', '[]', '[]', '', 0, '', '', '[]')"),
-                {"public_id": 1000 + number, "subject": f"old {number}", "seen": seen,
-                 "pending": pending, "raw": b"x"})
-        db.session.commit()
-        upgrade(directory=str(ROOT / "migrations"))
-        db.session.remove()
-    assert counted(app) == actual(app) == (3, 2, 1)
-    with app.app_context():
-        assert sorted(db.session.execute(sa.select(Message.subject)).scalars()) == [
-            "old 0", "old 1", "old 2"]
-        db.engine.dispose()
+                "INSERT INTO domains (id, name, active, kind, created_at) "
+                "VALUES (1, 'mayfly.test', true, 'free', '2026-01-01')"))
+            connection.execute(sa.text(
+                "INSERT INTO mailboxes (id, address, local_part, domain_id, protected, "
+                "created_at, used_bytes) VALUES (7, :address, 'counted', 1, false, "
+                "'2026-01-01', 30)"), {"address": ADDRESS})
+            # In SQL, as that schema had them: today's model has columns 0012 did not.
+            for number, (seen, pending) in enumerate(
+                    [(True, False), (False, True), (False, False)]):
+                connection.execute(sa.text(
+                    "INSERT INTO messages (public_id, mailbox_id, received_at, subject, seen, "
+                    "auth_pending, size, raw, envelope_from, envelope_to, from_name, "
+                    "from_addr, to_addrs, cc_addrs, preview, has_attachments, text_body, "
+                    "html_body, headers) VALUES (:public_id, 7, '2026-01-01', :subject, "
+                    ":seen, :pending, 10, :raw, '', '[]', '', '', '[]', '[]', '', false, '', "
+                    "'', '[]')"),
+                    {"public_id": 1000 + number, "subject": f"old {number}", "seen": seen,
+                     "pending": pending, "raw": b"x"})
+            db.session.commit()
+        migrate(app)
+        assert counted(app) == actual(app) == (3, 2, 1)
+        with app.app_context():
+            assert sorted(db.session.execute(sa.select(Message.subject)).scalars()) == [
+                "old 0", "old 1", "old 2"]
 
 
 def test_the_inbox_poll_is_limited_per_ip_generously(make_app):

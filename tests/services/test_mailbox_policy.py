@@ -7,8 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from app.services.mailbox_life import mailbox_policy
+from app.extensions import db
+from app.models import Mailbox
+from app.services.mailbox_life import mailbox_policy, mailboxes
 from app.services.mailbox_life.mailbox_policy import Lifetime
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -86,3 +89,25 @@ def test_time_left():
         minutes=5)
     assert mailbox_policy.time_left(Box(NOW - timedelta(minutes=5)), now=NOW) == timedelta(0)
     assert replace(Box(None), expires_at=NOW).expires_at == NOW
+
+
+@pytest.mark.parametrize("expires_at", [None, NOW + timedelta(seconds=1), NOW,
+                                        NOW - timedelta(minutes=5), NOW - timedelta(days=1)])
+def test_each_clause_agrees_with_its_predicate(app_ctx, expires_at):
+    """live_clause is is_live in SQL, expired_clause(ago) its opposite `ago` later: a row
+    stored with this expiry is selected exactly when the predicate says so."""
+    mailbox = mailboxes.create_mailbox("clause").mailbox
+    mailbox.expires_at = expires_at
+    db.session.commit()
+
+    def selected(clause: sa.ColumnElement[bool]) -> bool:
+        return db.session.execute(sa.select(Mailbox.id).where(
+            Mailbox.id == mailbox.id, clause)).scalar_one_or_none() is not None
+
+    now = datetime.now(UTC)
+    assert selected(mailbox_policy.live_clause(NOW)) is mailbox_policy.is_live(mailbox, NOW)
+    assert selected(mailbox_policy.live_clause()) is mailbox_policy.is_live(mailbox, now)
+    for ago in (timedelta(0), timedelta(minutes=1)):
+        past = expires_at is not None and expires_at <= now - ago
+        assert selected(mailbox_policy.expired_clause(ago)) is past
+    assert mailbox_policy.never_expires(mailbox) is (expires_at is None)

@@ -11,7 +11,7 @@ from app.models import Attachment, Mailbox, Message
 from app.models.base import utcnow
 from app.services.access import ANONYMOUS
 from app.services.ingest import delivery
-from app.services.mailbox_life import mailboxes, purge
+from app.services.mailbox_life import mailbox_reads, mailboxes, purge
 from tests.factories import build_eml
 
 
@@ -66,7 +66,7 @@ def test_expired_mailbox_reads_as_missing(app_ctx):
     mailboxes.create_mailbox("stale")
     expire("stale@mayfly.test")
     with pytest.raises(MailboxNotFound):
-        mailboxes.get_mailbox("stale@mayfly.test", ANONYMOUS)
+        mailbox_reads.get_mailbox("stale@mayfly.test", ANONYMOUS)
 
 
 def test_concurrent_first_messages_create_one_mailbox(app):

@@ -5,20 +5,29 @@ A budget is the screen's own read. What a credential costs comes on top and is n
 table: one statement to resolve a mailbox token, a JWT, an API key or a signed-in session;
 for an API key also the plan's request count (a read before the call and a write after it,
 when the counts live in SQL rather than Redis).
+
+The catchers (MailHog, Mailpit, mail.tm) show a whole inbox at once, so theirs are measured
+twice, over 3 and over 30 messages: a read that costs more with more mail reads per message
+(or per batch), and fails here however small the mailbox it was tried on.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 
 import pytest
 from sqlalchemy import event
 
 from app.extensions import db
+from app.services.mailbox_life import mailboxes
 from tests.factories import build_eml
 
 ADDRESS = "budget@mayfly.test"
 KEY_COST = 1 + 2  # resolve the key; read and count the plan's requests (SQL counters)
+JWT_COST = 1  # the mail.tm account its token names
+CAUGHT = "caught@mayfly.test"
+MAILTM = "tm@mayfly.test"
 
 
 @pytest.fixture
@@ -128,6 +137,76 @@ def test_signed_in_dialects(client, send_mail, statements, make_user, api_key_fo
                                                headers=key)) <= KEY_COST + 3
     assert cost(statements, lambda: client.get(f"{g}/{listing[0]['id']}",
                                                headers=key)) <= KEY_COST + 3
+
+
+@pytest.fixture
+def catchers(app, client, make_user, api_key_for):
+    """A key over a user's owned mailbox (MailHog, Mailpit), and a mail.tm account: headers."""
+    owner = make_user("catcher@example.org")
+    with app.app_context():
+        mailboxes.create_mailbox(CAUGHT.split("@")[0], owner_id=owner)
+    key = api_key_for("catcher@example.org")
+    account = {"address": MAILTM, "password": "catcher-pass"}
+    assert client.post("/compat/mailtm/accounts", json=account).status_code == 201
+    token = client.post("/compat/mailtm/token", json=account).json["token"]
+    return {"key": {"Authorization": "Basic " + base64.b64encode(f"x:{key}".encode()).decode()},
+            "jwt": {"Authorization": f"Bearer {token}"}}
+
+
+# What each catcher read may cost, over any number of messages: the credential, then the read.
+CATCHER_BUDGETS = {
+    "mailhog list": KEY_COST + 2,  # the count; the page, streamed a batch at a time
+    "mailhog v1 list": KEY_COST + 2,
+    "mailhog search": KEY_COST + 2,
+    "mailhog message": KEY_COST + 2,
+    "mailpit list": KEY_COST + 3,  # the counts, the page, its attachments
+    "mailpit search": KEY_COST + 4,  # and the matches' counts
+    "mailpit message": KEY_COST + 4,  # the message, its attachments' bytes, marking it read
+    "mailpit latest": KEY_COST + 4,
+    "mailtm list": JWT_COST + 3,  # the mailbox, the page, its attachments
+    "mailtm message": JWT_COST + 2,
+}
+
+
+def catcher_costs(client, statements, catchers) -> dict[str, int]:
+    key, jwt = catchers["key"], catchers["jwt"]
+    hog, pit = "/compat/mailhog/api", "/compat/mailpit/api/v1"
+    newest = client.get(f"{hog}/v2/messages", headers=key).json["items"][0]["ID"]
+    tm_newest = client.get("/compat/mailtm/messages", headers=jwt).json["hydra:member"][0]["id"]
+    reads = {
+        "mailhog list": lambda: client.get(f"{hog}/v2/messages", headers=key),
+        "mailhog v1 list": lambda: client.get(f"{hog}/v1/messages", headers=key),
+        "mailhog search": lambda: client.get(f"{hog}/v2/search", headers=key, query_string={
+            "kind": "containing", "query": "caught"}),
+        "mailhog message": lambda: client.get(f"{hog}/v1/messages/{newest}", headers=key),
+        "mailpit list": lambda: client.get(f"{pit}/messages", headers=key),
+        "mailpit search": lambda: client.get(f"{pit}/search", headers=key,
+                                             query_string={"query": "caught"}),
+        "mailpit message": lambda: client.get(f"{pit}/message/{newest}", headers=key),
+        "mailpit latest": lambda: client.get(f"{pit}/message/latest", headers=key),
+        "mailtm list": lambda: client.get("/compat/mailtm/messages", headers=jwt),
+        "mailtm message": lambda: client.get(f"/compat/mailtm/messages/{tm_newest}",
+                                             headers=jwt),
+    }
+    return {name: cost(statements, read) for name, read in reads.items()}
+
+
+def test_catcher_reads_cost_the_same_over_3_and_30_messages(client, send_mail, statements,
+                                                             catchers):
+    def deliver(count: int) -> None:
+        for n in range(count):
+            for address in (CAUGHT, MAILTM):
+                send_mail(address, subject=f"caught {n}", text="caught mail",
+                          attachments=[("a.txt", "text/plain", b"attached")])
+
+    deliver(3)
+    few = catcher_costs(client, statements, catchers)
+    deliver(27)
+    many = catcher_costs(client, statements, catchers)
+    assert many == few
+    over = {name: (spent, CATCHER_BUDGETS[name]) for name, spent in many.items()
+            if spent > CATCHER_BUDGETS[name]}
+    assert not over, over
 
 
 def test_sent_mail_fixture_is_what_it_says(mail, app):

@@ -124,3 +124,31 @@ def test_dashboard_adds_and_deletes_rules(client, owner, smtp_server):
     assert gone.status_code == 303
     assert client.get(f"{API}/mailboxes/flaky@mayfly.test/faults", headers=owner
                       ).json["faults"] == []
+
+
+def faults_by_kind(client, auth, address="flaky@mayfly.test") -> dict[str, dict]:
+    answer = client.get(f"{API}/mailboxes/{address}/faults", headers=auth)
+    return {made["kind"]: made for made in answer.json["faults"]}
+
+
+def test_a_delivery_meets_one_data_rule_a_refusal_before_an_older_delay(
+        client, owner, smtp_server):
+    rule(client, owner, kind="delay", seconds=1, count=1)
+    rule(client, owner, kind="refuse_data", code=554, count=1)
+    assert send_with_retries(smtp_server, "flaky@mayfly.test", attempts=1) == ["554"]
+    fired = {kind: made["fired"] for kind, made in faults_by_kind(client, owner).items()}
+    assert fired == {"refuse_data": 1, "delay": 0}  # the delay waits for the next delivery
+    assert stored(client, owner) == 0
+
+
+def test_a_message_refused_for_its_lines_leaves_the_rules_for_the_next(
+        client, owner, smtp_server):
+    """DATA rules fire once the message has arrived whole, not for one that never did."""
+    rule(client, owner, kind="drop", count=1)
+    too_long = b"Subject: one long line\r\n\r\n" + b"x" * (70 * 1024) + b"\r\n"
+    with smtplib.SMTP(smtp_server.hostname, smtp_server.port, timeout=30) as smtp, \
+            pytest.raises(smtplib.SMTPDataError) as refused:
+        smtp.sendmail("app@example.org", ["flaky@mayfly.test"], too_long)
+    assert refused.value.smtp_code == 500
+    assert faults_by_kind(client, owner)["drop"]["fired"] == 0
+    assert send_with_retries(smtp_server, "flaky@mayfly.test") == ["dropped", "250"]

@@ -88,3 +88,15 @@ def test_idle_connection_times_out(limited):
     sockets.append(sock)
     assert sock.recv(200).startswith(b"220")
     assert sock.recv(200) == b""  # said nothing more: the server hung up, at SMTP_TIMEOUT
+
+
+def test_each_server_keeps_its_own_line_limit(limited):
+    """Two servers in one process, each with its settings: a line one refuses, the other takes."""
+    strict, lenient = limited(smtp_max_line_length=200), limited(smtp_max_line_length=4000)
+    message = b"Subject: wide\r\n\r\n" + b"x" * 1000 + b"\r\n"
+    with smtplib.SMTP(strict.hostname, strict.port, timeout=GENEROUS) as smtp, \
+            pytest.raises(smtplib.SMTPDataError) as refused:
+        smtp.sendmail("a@example.org", ["wide@mayfly.test"], message)
+    assert refused.value.smtp_code == 500
+    with smtplib.SMTP(lenient.hostname, lenient.port, timeout=GENEROUS) as smtp:
+        assert smtp.sendmail("a@example.org", ["wide@mayfly.test"], message) == {}

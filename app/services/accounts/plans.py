@@ -15,6 +15,7 @@ from app.services.accounts import request_counts
 from app.services.accounts.request_counts import RequestQuota
 from app.services.context import settings
 from app.services.errors import PlanLimit
+from app.services.mailbox_life import visibility
 
 CHART_DAYS = 30
 
@@ -51,18 +52,23 @@ def plan_for(user: User) -> Plan:
 def storage_used(user_id: int) -> int:
     return int(db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(Mailbox.used_bytes), 0))
-        .where(Mailbox.owner_id == user_id)).scalar_one())
+        .where(visibility.belongs_to(user_id))).scalar_one())
 
 
 def mailboxes_used(user_id: int) -> int:
     return int(db.session.execute(
-        sa.select(sa.func.count()).select_from(Mailbox).where(Mailbox.owner_id == user_id)
+        sa.select(sa.func.count()).select_from(Mailbox).where(visibility.belongs_to(user_id))
     ).scalar_one())
 
 
-def has_room(user: User, size: int) -> bool:
-    """Whether the user's mailboxes can hold `size` more bytes."""
-    return storage_used(user.id) + size <= plan_for(user).storage
+def has_room(user: User, size: int, *, used: int | None = None) -> bool:
+    """Whether the user's mailboxes can hold `size` more bytes: the one owner-storage rule.
+
+    The RCPT step asks it for one byte (the size is not known yet); a delivery batch asks it
+    for each message's copies, passing as `used` what it counted itself (the stored bytes
+    plus its own copies so far). Without `used`, the stored bytes are counted now."""
+    stored = storage_used(user.id) if used is None else used
+    return stored + size <= plan_for(user).storage
 
 
 def check_new_mailbox(user: User, domain: Domain) -> None:

@@ -14,7 +14,7 @@ from app.models.user import new_session_secret
 from app.services import passwords
 from app.services.errors import EmailTaken, InvalidInput, Unauthorized
 from app.services.ids import MAX_ROW_ID, parse_id
-from app.services.mailbox_life import purge
+from app.services.mailbox_life import purge, visibility
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024
@@ -96,7 +96,7 @@ def user_for_session(user_id: str, secret: str) -> User | None:
 def delete_user(user: User) -> None:
     """The user and everything they own: mailboxes with their mail, keys, usage."""
     owned = list(db.session.execute(
-        sa.select(Mailbox.id).where(Mailbox.owner_id == user.id)).scalars())
+        sa.select(Mailbox.id).where(visibility.belongs_to(user.id))).scalars())
     if owned:
         purge.delete_ids(owned)
     db.session.execute(sa.delete(ApiKey).where(ApiKey.user_id == user.id))

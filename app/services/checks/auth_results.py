@@ -1,11 +1,11 @@
 """Authentication results (SPF, DKIM, DMARC, ARC) for stored mail, worked out after the commit.
 
-Delivery marks each message `auth_pending` (when AUTH_RESULTS is on) and answers 250 without a
-DNS lookup. The SMTP sidecar's parent calls `evaluate_pending` a few times a second: it claims
-a batch (an atomic update stamps `auth_claimed_at`, so several sidecars never take one message
-twice, and a claim abandoned by a crash is taken again after CLAIM_TIMEOUT), evaluates them
-on a few threads outside any transaction, and stores every verdict in one transaction that
-also wakes whoever waits on those mailboxes.
+Delivery gives each message a `message_checks` row marked `auth_pending` (when AUTH_RESULTS is
+on) and answers 250 without a DNS lookup. The SMTP sidecar's parent calls `evaluate_pending` a
+few times a second: it claims a batch (an atomic update stamps `auth_claimed_at`, so several
+sidecars never take one message twice, and a claim abandoned by a crash is taken again after
+CLAIM_TIMEOUT), evaluates them on a few threads outside any transaction, and stores every
+verdict in one transaction that also wakes whoever waits on those mailboxes.
 
 The evaluating threads (mayfly-auth_N) belong to the app (app.services.runtime.background): one pool
 per app, made on first use, shut down when the app is disposed.
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.extensions import db
-from app.models import Blob, Message
+from app.models import Blob, Message, MessageChecks
 from app.models.base import utcnow
 from app.services.checks import auth_checks
 from app.services.context import settings
@@ -32,7 +32,8 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 VERDICTS = ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy")
 MESSAGES = cast(sa.Table, Message.__table__)
 BLOBS = cast(sa.Table, Blob.__table__)
-_STORE_VERDICTS = sa.update(MESSAGES).where(MESSAGES.c.id == sa.bindparam("_id"))
+CHECKS = cast(sa.Table, MessageChecks.__table__)
+_STORE_VERDICTS = sa.update(CHECKS).where(CHECKS.c.message_id == sa.bindparam("_id"))
 THREADS = 8
 GATHER = 0.05  # seconds: verdicts that come this close together share one transaction
 _POOL = "auth"
@@ -83,25 +84,26 @@ def _store(verdicts: list[tuple[Any, dict[str, Any]]]) -> None:
 
 def _claim(limit: int) -> list[Any]:
     now = utcnow()
-    claimable = MESSAGES.c.auth_pending.is_(True) & (
-        MESSAGES.c.auth_claimed_at.is_(None) | (MESSAGES.c.auth_claimed_at < now - CLAIM_TIMEOUT))
-    due = db.session.execute(sa.select(MESSAGES.c.id).where(claimable)
-                             .order_by(MESSAGES.c.id).limit(limit)).scalars().all()
+    claimable = CHECKS.c.auth_pending.is_(True) & (
+        CHECKS.c.auth_claimed_at.is_(None) | (CHECKS.c.auth_claimed_at < now - CLAIM_TIMEOUT))
+    due = db.session.execute(sa.select(CHECKS.c.message_id).where(claimable)
+                             .order_by(CHECKS.c.message_id).limit(limit)).scalars().all()
     if not due:
         db.session.rollback()
         return []
     # Re-checked in the UPDATE itself: a row another sidecar claimed meanwhile is skipped.
-    ids = db.session.execute(sa.update(MESSAGES).where(MESSAGES.c.id.in_(due), claimable)
-                             .values(auth_claimed_at=now).returning(MESSAGES.c.id)
+    ids = db.session.execute(sa.update(CHECKS).where(CHECKS.c.message_id.in_(due), claimable)
+                             .values(auth_claimed_at=now).returning(CHECKS.c.message_id)
                              ).scalars().all()
     db.session.commit()
     if not ids:
         return []
     rows = db.session.execute(sa.select(
-        MESSAGES.c.id, MESSAGES.c.mailbox_id, BLOBS.c.data.label("raw"), MESSAGES.c.client_ip,
-        MESSAGES.c.helo, MESSAGES.c.envelope_from)
-        .select_from(MESSAGES.outerjoin(BLOBS, BLOBS.c.id == MESSAGES.c.blob_id))
-        .where(MESSAGES.c.id.in_(ids))).all()
+        MESSAGES.c.id, MESSAGES.c.mailbox_id, BLOBS.c.data.label("raw"), CHECKS.c.client_ip,
+        CHECKS.c.helo, MESSAGES.c.envelope_from)
+        .select_from(CHECKS.join(MESSAGES, MESSAGES.c.id == CHECKS.c.message_id)
+                     .outerjoin(BLOBS, BLOBS.c.id == MESSAGES.c.blob_id))
+        .where(CHECKS.c.message_id.in_(ids))).all()
     db.session.rollback()  # no transaction is held while DNS answers
     return list(rows)
 

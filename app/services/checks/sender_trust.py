@@ -24,13 +24,14 @@ from app.models import Message
 def authenticated_sender(message: Message) -> str | None:
     """The message's From address, lower-cased, when DMARC authenticated its domain; None
     otherwise (no verdict yet, none, fail, a pass for another domain or not aligned)."""
-    if message.auth_pending or message.auth_dmarc != "pass":
+    checks = message.checks  # loaded with the message
+    if checks is None or checks.auth_pending or checks.auth_dmarc != "pass":
         return None
     address = (message.from_addr or "").strip().lower()
     local, at, domain = address.rpartition("@")
     if not (local and at and domain):
         return None
-    auth = message.auth  # deferred: loaded only for mail that passed
+    auth = checks.auth  # deferred: loaded only for mail that passed
     if not isinstance(auth, dict):
         return None
     dmarc = auth.get("dmarc")

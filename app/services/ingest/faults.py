@@ -4,12 +4,14 @@ fail in a chosen way, to test the retry code of the system that sends them mail.
 - refuse_rcpt: RCPT answers `code` (4xx or 5xx); nothing is stored.
 - refuse_data: the message is read, then answered `code`; nothing is stored.
 - delay: the message is stored and the final reply held `seconds` (at most 300).
-- drop: the connection is closed in the middle of DATA; nothing is stored.
+- drop: the connection is closed in the middle of DATA (the message sent, no reply yet);
+  nothing is stored.
 
-Each rule counts down one per delivery it fires on and reports how often it fired and when
-last; at zero it stops. A rule touches only its mailbox, so parallel test runs against
-different mailboxes never disturb each other. Firing is one atomic update, so two SMTP
-processes never fire the same countdown step twice.
+A delivery meets at most one rule at DATA: the SMTP door asks once, when the message has
+arrived whole (`fire_at_data`). Each rule counts down one per delivery it fires on and
+reports how often it fired and when last; at zero it stops. A rule touches only its
+mailbox, so parallel test runs against different mailboxes never disturb each other. Firing
+is one atomic update, so two SMTP processes never fire the same countdown step twice.
 """
 
 from __future__ import annotations
@@ -24,8 +26,12 @@ from app.mail import addresses
 from app.models import FaultRule, Mailbox
 from app.models.base import utcnow
 from app.services.errors import InvalidInput, NotFound
+from app.services.mailbox_life import visibility
 
 KINDS = ("refuse_rcpt", "refuse_data", "delay", "drop")
+# The kinds that act on DATA, the first live one winning: a dropped connection hears no
+# refusal, and a refused message is never stored for a delay to hold its reply.
+DATA_KINDS = ("drop", "refuse_data", "delay")
 MAX_RULES = 20
 MAX_COUNT = 1000
 MAX_DELAY = 300
@@ -41,7 +47,7 @@ class Fault:
 def _owned(user_id: int, address: str) -> int:
     mailbox_id = db.session.execute(sa.select(Mailbox.id).where(
         Mailbox.address == addresses.normalize(address),
-        Mailbox.owner_id == user_id)).scalar_one_or_none()
+        visibility.belongs_to(user_id))).scalar_one_or_none()
     if mailbox_id is None:
         raise NotFound("You own no such mailbox.")
     return int(mailbox_id)
@@ -89,13 +95,16 @@ def remove(user_id: int, address: str, rule_id: int) -> None:
 
 def fire(mailbox_addresses: list[str], kinds: tuple[str, ...]) -> Fault | None:
     """At a step of a delivery: the first live rule of these kinds on these mailboxes fires
-    (counted down, in its own short transaction), or None."""
+    (counted down, in its own short transaction), or None. Kinds earlier in `kinds` come
+    first; rules of one kind, oldest first."""
     candidates = db.session.execute(
         sa.select(FaultRule.id, FaultRule.kind, FaultRule.code, FaultRule.seconds)
         .join(Mailbox, Mailbox.id == FaultRule.mailbox_id)
         .where(Mailbox.address.in_(mailbox_addresses), FaultRule.kind.in_(kinds),
                FaultRule.remaining > 0).order_by(FaultRule.id)).all()
-    for rule_id, kind, code, seconds in candidates:
+    # A few rules a mailbox (MAX_RULES): put in the order of `kinds` here, not by a CASE in
+    # SQL; the sort is stable, so the oldest rule of a kind stays first.
+    for rule_id, kind, code, seconds in sorted(candidates, key=lambda r: kinds.index(r.kind)):
         fired = cast(sa.CursorResult[Any], db.session.execute(
             sa.update(FaultRule).where(FaultRule.id == rule_id, FaultRule.remaining > 0)
             .values(remaining=FaultRule.remaining - 1, fired=FaultRule.fired + 1,
@@ -105,6 +114,12 @@ def fire(mailbox_addresses: list[str], kinds: tuple[str, ...]) -> Fault | None:
             return Fault(kind, code, seconds)
     db.session.rollback()
     return None
+
+
+def fire_at_data(mailbox_addresses: list[str]) -> Fault | None:
+    """The one rule (of DATA_KINDS) that fires for a transaction to these mailboxes once
+    its message has arrived, or None."""
+    return fire(mailbox_addresses, DATA_KINDS)
 
 
 def any_for(mailbox_addresses: list[str]) -> bool:

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import Mailbox, User
 from app.services.accounts import plans
 from app.services.errors import MailboxNotFound
-from app.services.mailbox_life import mailbox_policy
+from app.services.mailbox_life import mailbox_policy, visibility
 from app.services.mailbox_life.mailbox_policy import Lifetime
 
 
@@ -22,8 +22,7 @@ def keepable(mailbox_id: int | None, address: str | None,
     if mailbox_id is None or address is None or mailbox_id not in made:
         return None
     mailbox = db.session.get(Mailbox, mailbox_id)
-    if (mailbox is None or mailbox.address != address or mailbox.owner_id is not None
-            or mailbox.protected or not mailbox_policy.is_live(mailbox)):
+    if mailbox is None or mailbox.address != address or not visibility.is_public(mailbox):
         return None
     return mailbox
 

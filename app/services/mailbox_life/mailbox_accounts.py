@@ -30,7 +30,7 @@ from app.services.errors import (
     UnknownDomain,
 )
 from app.services.ids import MAX_ROW_ID, parse_id
-from app.services.mailbox_life import domains, mailboxes, purge
+from app.services.mailbox_life import domains, mailbox_policy, mailboxes, purge
 
 MIN_PASSWORD = 6
 MAX_PASSWORD = 1024
@@ -83,7 +83,7 @@ def authenticate(email: str, password: str) -> Mailbox:
     An unknown or expired account checks a dummy hash, so it costs what a wrong password does.
     """
     found = _account_row(email) if isinstance(email, str) else None
-    if found is None or not mailboxes.is_live(found[0]):
+    if found is None or not mailbox_policy.is_live(found[0]):
         passwords.matches(None, password)
         raise Unauthorized("Invalid credentials.")
     mailbox, account = found
@@ -116,7 +116,7 @@ def from_token(token: str) -> Mailbox:
     row = None if mailbox_id is None else db.session.execute(
         sa.select(Mailbox, MailboxAccount).join(MailboxAccount)
         .where(Mailbox.id == mailbox_id)).one_or_none()
-    if row is None or not mailboxes.is_live(row[0]) or not hmac.compare_digest(
+    if row is None or not mailbox_policy.is_live(row[0]) or not hmac.compare_digest(
             row[1].token_key.encode(), str(payload["key"]).encode()):
         raise Unauthorized("Invalid token.")
     if row[1].disabled:

@@ -1,7 +1,8 @@
 """The one place that decides a mailbox's life: whether it is live, when it expires, what its
 row looks like when it is made, and whether it has room for more mail.
 
-Every other module asks here; none compares `expires_at` or a quota on its own.
+Every other module asks here, for a row in hand or (the `*_clause` twins) in a query; none
+compares `expires_at` or a quota on its own. Who may see a live mailbox: `visibility`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import enum
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import sqlalchemy as sa
+
 from app.mail import addresses
+from app.models import Mailbox
 from app.models.base import utcnow
 from app.services.context import settings
 
@@ -29,6 +33,21 @@ class HasExpiry(Protocol):
 def is_live(mailbox: HasExpiry, now: datetime | None = None) -> bool:
     """Whether the mailbox still exists for every door: not expired."""
     return mailbox.expires_at is None or mailbox.expires_at > (now or utcnow())
+
+
+def live_clause(now: datetime | None = None) -> sa.ColumnElement[bool]:
+    """is_live for a query over mailboxes."""
+    return sa.or_(Mailbox.expires_at.is_(None), Mailbox.expires_at > (now or utcnow()))
+
+
+def expired_clause(for_at_least: timedelta = timedelta(0)) -> sa.ColumnElement[bool]:
+    """The mailboxes that expired at least `for_at_least` ago: what the purge removes."""
+    return Mailbox.expires_at <= utcnow() - for_at_least
+
+
+def never_expires(mailbox: HasExpiry) -> bool:
+    """Whether the mailbox lives forever (extending it changes nothing)."""
+    return mailbox.expires_at is None
 
 
 def is_held(mailbox: HasExpiry, now: datetime | None = None) -> bool:

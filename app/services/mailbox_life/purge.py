@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attachment, Mailbox, MailboxAccount, Message
-from app.models.base import utcnow
+from app.services.mailbox_life import mailbox_policy
 
 PURGE_BATCH = 500
 
@@ -26,7 +26,7 @@ def purge_expired(batch_size: int = PURGE_BATCH, max_batches: int | None = None,
     purged = batches = 0
     while max_batches is None or batches < max_batches:
         ids = db.session.execute(
-            sa.select(Mailbox.id).where(Mailbox.expires_at <= utcnow() - grace)
+            sa.select(Mailbox.id).where(mailbox_policy.expired_clause(grace))
             .limit(batch_size)).scalars().all()
         if not ids:
             break

@@ -25,6 +25,7 @@ from app.models import Mailbox, Webhook, WebhookDelivery
 from app.models.base import utcnow
 from app.services.context import settings
 from app.services.errors import InvalidInput, NotFound
+from app.services.mailbox_life import visibility
 from app.services.outgoing import outbound
 
 MAX_WEBHOOKS = 20
@@ -44,7 +45,7 @@ def create_webhook(user_id: int, url: str, mailbox_address: str | None = None) -
     if mailbox_address:
         mailbox_id = db.session.execute(sa.select(Mailbox.id).where(
             Mailbox.address == mailbox_address.strip().lower(),
-            Mailbox.owner_id == user_id)).scalar_one_or_none()
+            visibility.belongs_to(user_id))).scalar_one_or_none()
         if mailbox_id is None:
             raise NotFound("You own no such mailbox.")
     if len(list_webhooks(user_id)) >= MAX_WEBHOOKS:

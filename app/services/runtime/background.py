@@ -1,12 +1,13 @@
 """What an app runs in the background, and its end.
 
 Every thread a Mayfly app starts (the new-mail watcher, webhook senders, sender checks, the
-SMTP sidecar's loops) is started or adopted here, is named "mayfly-…", and waits on an event
-instead of sleeping, so it ends when told. `dispose(app)` tells them all: it sets the app's
-stop event, runs what was registered to run at the end (the watcher's close), shuts the
-app's thread pools down (work not yet started is dropped), joins every thread within a
-deadline and closes the store's connections. Tests dispose every app they make; gunicorn
-workers and the SMTP sidecar dispose theirs on the way out.
+periodic jobs of app/run/schedule.py) is started or adopted here, is named "mayfly-…", and
+waits on an event instead of sleeping, so it ends when told. `dispose(app)` tells them all:
+it sets the app's stop event, runs what was registered to run at the end (the watcher's
+close, a schedule's stop), shuts the app's thread pools down (work not yet started is
+dropped), joins every thread within a deadline and closes the store's connections. Tests
+dispose every app they make; gunicorn workers and the SMTP sidecar dispose theirs on the way
+out.
 
 Left alone, because they are bounded and belong to one request: the thread that sends one
 password-reset mail, and the timer that aborts one webhook POST at its deadline.

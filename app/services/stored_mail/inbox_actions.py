@@ -1,6 +1,6 @@
 """What the browser inbox does to all of one mailbox's mail at once: mark it read, delete it.
 
-Whoever may read a mailbox may do both, as with a single message (access.can_read). Both
+Whoever may read a mailbox may do both, as with a single message (mailbox_life.visibility). Both
 apply to the mail the page showed: `through` is the public id of the newest message it
 showed, so mail that arrived since is neither hidden as read nor deleted unseen.
 """
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Message
 from app.services.access import Principal
 from app.services.errors import InvalidInput
-from app.services.mailbox_life import mailboxes, purge
+from app.services.mailbox_life import mailbox_reads, purge
 
 
 def mark_all_read(address: str, principal: Principal, *, through: int | None) -> int:
@@ -33,7 +33,7 @@ def delete_all(address: str, principal: Principal, *, through: int | None) -> in
 def _shown(address: str, principal: Principal, through: int | None) -> sa.ColumnElement[bool]:
     """The mailbox's messages up to message `through` (all of them when None); InvalidInput
     when that message is no longer there (the list changed since the page was drawn)."""
-    mailbox_id = mailboxes.readable_id(address, principal)
+    mailbox_id = mailbox_reads.readable_id(address, principal)
     mine = Message.mailbox_id == mailbox_id
     if through is None:
         return mine

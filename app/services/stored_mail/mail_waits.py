@@ -1,17 +1,19 @@
 """Waiting for mail: a list that holds until something newer arrives (the API's `wait=`),
-and the access check every wait and stream repeats at each look."""
+the access check every wait and stream repeats at each look, and ending the read
+transaction between looks so each sees what others committed."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
+from app.extensions import db
 from app.services.access import Principal
 from app.services.errors import InvalidInput, MailboxNotFound
-from app.services.mailbox_life import mailboxes
+from app.services.mailbox_life import mailbox_reads
 from app.services.runtime import changes
-from app.services.stored_mail.listings import EMPTY, Page, end_read, page
 from app.services.stored_mail.message_filters import EVERYTHING, Filters
+from app.services.stored_mail.pages import EMPTY, Page, page
 
 MAX_WAIT_SECONDS = 60
 WAKE_EVERY_SECONDS = 2.0
@@ -27,7 +29,7 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
     It asks the store, not process memory, so it sees mail from every SMTP process.
     """
     deadline = time.monotonic() + min(max(wait, 0), MAX_WAIT_SECONDS)
-    mailbox_id = mailboxes.waitable_id(address, principal)
+    mailbox_id = mailbox_reads.waitable_id(address, principal)
     if mailbox_id is None and since is not None:
         raise InvalidInput("Unknown cursor.")
     with changes.watcher().subscribe(mailbox_id) as news:
@@ -53,7 +55,12 @@ def wait_for_messages(address: str, principal: Principal, *, wait: float,
 def still_waitable(address: str, principal: Principal, mailbox_id: int | None) -> int | None:
     """The mailbox a wait or stream watches, if the principal may still read it: a mailbox
     that went away, or was replaced by another of the same address, is MailboxNotFound."""
-    now = mailboxes.waitable_id(address, principal)
+    now = mailbox_reads.waitable_id(address, principal)
     if mailbox_id is not None and now != mailbox_id:
         raise MailboxNotFound()
     return now
+
+
+def end_read() -> None:
+    """Close this thread's read transaction, so the next look sees what others committed."""
+    db.session.remove()

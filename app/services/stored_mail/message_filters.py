@@ -9,14 +9,14 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from app.models import Message
+from app.models import Message, MessageChecks
 from app.services.checks.auth_results import VERDICTS
 from app.services.errors import InvalidInput
 
 QueryT = TypeVar("QueryT", bound=sa.Select[*tuple[Any, ...]])
 CHECKS = ("spf", "dkim", "dmarc", "arc")
-_COLUMNS = {"spf": Message.auth_spf, "dkim": Message.auth_dkim, "dmarc": Message.auth_dmarc,
-            "arc": Message.auth_arc}
+_COLUMNS = {"spf": MessageChecks.auth_spf, "dkim": MessageChecks.auth_dkim,
+            "dmarc": MessageChecks.auth_dmarc, "arc": MessageChecks.auth_arc}
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,11 @@ class Filters:
                                 | Message.from_name.icontains(self.sender, autoescape=True))
         if self.tag:
             query = query.where(Message.tag == self.tag.strip().lower())
-        for check in CHECKS:
-            if wanted := getattr(self, check):
-                query = query.where(_COLUMNS[check] == wanted)
+        verdicts = [_COLUMNS[check] == wanted for check in CHECKS
+                    if (wanted := getattr(self, check))]
+        if verdicts:  # in the same statement: the message's checks row has them all
+            query = query.where(sa.exists().where(
+                MessageChecks.message_id == Message.id, *verdicts))
         return query
 
 

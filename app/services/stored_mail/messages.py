@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import defaultload, selectinload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.mail import addresses
 from app.mail.codes import Code, extract_codes
-from app.models import Attachment, AttachmentNumber, Mailbox, Message
-from app.services.access import Principal, can_read
+from app.models import Attachment, AttachmentNumber, Mailbox, Message, MessageChecks
+from app.services.access import Principal
 from app.services.errors import AttachmentNotFound, MessageNotFound
 from app.services.ids import MAX_PUBLIC_ID
-from app.services.mailbox_life import mailbox_policy
+from app.services.mailbox_life import visibility
+from app.services.stored_mail import attachment_numbers
 
 # What access and the doors need of the message's mailbox, read with the message.
 _MAILBOX = (Mailbox.address, Mailbox.local_part, Mailbox.protected, Mailbox.owner_id,
@@ -60,7 +61,7 @@ def open_message(public_id: int, principal: Principal, *, address: str | None = 
     if bodies:
         options += [undefer(Message.text_body), undefer(Message.html_body),
                     undefer(Message.headers), undefer(Message.codes),
-                    undefer(Message.auth)]
+                    defaultload(Message.checks).undefer(MessageChecks.auth)]
     if raw:
         options.append(undefer(Message.raw))
     row = db.session.execute(
@@ -94,7 +95,9 @@ def _load_numbered_attachments(message: Message) -> dict[int, int]:
         .outerjoin(AttachmentNumber, AttachmentNumber.attachment_id == Attachment.id)
         .where(Attachment.message_id == message.id).order_by(Attachment.id)).all()
     set_committed_value(message, "attachments", [part for part, _ in rows])
-    return {part.id: number for part, number in rows if number is not None}
+    # Mail stored before migration 0017 keeps the numbers it was given; the rest derive theirs.
+    return {part.id: attachment_numbers.number_of(message.id, place) if number is None
+            else number for place, (part, number) in enumerate(rows)}
 
 
 @dataclass(frozen=True)
@@ -107,8 +110,9 @@ class MessageRef:
     auth_pending: bool  # its authentication verdicts are still to come
 
 
-_PEEK = (sa.select(Message.seen, Message.auth_pending, Message.mailbox_id, *_MAILBOX)
+_PEEK = (sa.select(Message.seen, MessageChecks.auth_pending, Message.mailbox_id, *_MAILBOX)
          .join(Mailbox, Mailbox.id == Message.mailbox_id)
+         .outerjoin(MessageChecks, MessageChecks.message_id == Message.id)
          .where(Message.public_id == sa.bindparam("public_id")))
 
 
@@ -122,15 +126,13 @@ def peek(public_id: int, principal: Principal, *, address: str | None = None,
         raise MessageNotFound()
     _check(_Row(row.mailbox_id, row.local_part, row.protected, row.owner_id, row.token_hash,
                 row.expires_at), row.address, principal, address, owned_only)
-    return MessageRef(public_id, row.seen, row.address, row.auth_pending)
+    return MessageRef(public_id, row.seen, row.address, bool(row.auth_pending))
 
 
 def _check(mailbox: _Row, mailbox_address: str, principal: Principal, address: str | None,
            owned_only: bool) -> None:
-    if (not mailbox_policy.is_live(mailbox) or not can_read(principal, mailbox)
-            or (address is not None and mailbox_address != addresses.normalize(address))
-            or (owned_only and not principal.is_admin
-                and (mailbox.owner_id is None or mailbox.owner_id != principal.user_id))):
+    if (not visibility.may_open(principal, mailbox, owned_only=owned_only)
+            or (address is not None and mailbox_address != addresses.normalize(address))):
         raise MessageNotFound()
 
 
@@ -190,11 +192,7 @@ def attachment_by_number(number: int, principal: Principal) -> Attachment:
     message."""
     if not 0 < number < MAX_PUBLIC_ID:
         raise AttachmentNotFound()
-    row = db.session.execute(
-        sa.select(Attachment.public_id, Message.public_id)
-        .join(AttachmentNumber, AttachmentNumber.attachment_id == Attachment.id)
-        .join(Message, Message.id == Attachment.message_id)
-        .where(AttachmentNumber.number == number)).one_or_none()
+    row = attachment_numbers.find(number)
     if row is None:
         raise AttachmentNotFound()
     return attachment(row[1], principal, attachment_id=row[0])

@@ -1,5 +1,5 @@
-"""All the mail of the mailboxes a user owns, as one inbox (every live mailbox for an admin):
-what single-inbox catchers show (the MailHog and Mailpit doors).
+"""All the mail of the mailboxes a principal owns (visibility.owned_clause: every live one for
+admin reach), as one inbox: what single-inbox catchers show (the MailHog and Mailpit doors).
 
 Counts, pages, the latest message, search, marking and deleting all stay inside that scope;
 a message outside it answers as one that does not exist, and a change to it does nothing.
@@ -7,6 +7,7 @@ a message outside it answers as one that does not exist, and a change to it does
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -16,11 +17,10 @@ from sqlalchemy.orm import selectinload, undefer
 from app.extensions import db
 from app.mail.search_query import Term
 from app.models import Mailbox, Message
-from app.models.base import utcnow
 from app.services.access import Principal
 from app.services.errors import MessageNotFound
 from app.services.ids import MAX_PUBLIC_ID
-from app.services.mailbox_life import purge
+from app.services.mailbox_life import purge, visibility
 from app.services.stored_mail import search
 
 MAX_LIMIT = 1000
@@ -36,11 +36,7 @@ class Slice:
 
 
 def _mailboxes(principal: Principal) -> sa.Select[int]:
-    live = sa.or_(Mailbox.expires_at.is_(None), Mailbox.expires_at > utcnow())
-    query = sa.select(Mailbox.id).where(live)
-    if not principal.is_admin:
-        query = query.where(Mailbox.owner_id == (principal.user_id or -1))
-    return query
+    return sa.select(Mailbox.id).where(visibility.owned_clause(principal))
 
 
 Query = str | list[Term] | None  # a search (text or terms); None for everything in scope
@@ -73,6 +69,36 @@ def page(principal: Principal, *, start: int = 0, limit: int = 50, query: Query 
                               undefer(Message.text_body), undefer(Message.html_body),
                               undefer(Message.headers))).scalars())
     return Slice(total, unread, matched, matched_unread, messages)
+
+
+@dataclass(frozen=True)
+class Stream:
+    matched: int  # messages matching the query (all in scope without one)
+    batches: Iterator[list[Message]]  # newest first, from `start`, with raw source
+
+
+def stream(principal: Principal, *, start: int = 0, limit: int = 50, query: Query = None,
+           batch: int = 10) -> Stream:
+    """A page too large to hold at once (MailHog's, whose items carry each message three
+    times): two statements, whatever the page holds. The count runs now, so a bad query is
+    still an answer of its own; the page is one query, run when its first batch is asked
+    for (in the streamed body's own session), whose rows the database hands over `batch` at
+    a time, so at most a batch of messages is in memory."""
+    start, limit = max(start, 0), min(max(limit, 0), MAX_LIMIT)
+    condition = _scope(principal, query)
+    matched, _ = _counts(condition)
+    rows = (sa.select(Message).where(condition).order_by(Message.id.desc()).offset(start)
+            .limit(limit).options(undefer(Message.raw)))
+    return Stream(matched, _batches(rows, batch))
+
+
+def _batches(rows: sa.Select[Message], batch: int) -> Iterator[list[Message]]:
+    found = db.session.execute(rows, execution_options={"yield_per": batch}).scalars()
+    try:
+        for part in found.partitions():
+            yield list(part)
+    finally:
+        found.close()  # a page cut short by its byte cap leaves rows unread
 
 
 def latest(principal: Principal) -> int:

@@ -18,13 +18,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.mail.search_query import QueryError, Term, check, parse
 from app.models import Mailbox, Message
-from app.models.base import utcnow
 from app.services.access import Principal
 from app.services.errors import InvalidInput, Unauthorized
 from app.services.ids import MAX_PUBLIC_ID
-from app.services.mailbox_life import mailboxes
+from app.services.mailbox_life import mailbox_reads, visibility
 from app.services.stored_mail import search_index
-from app.services.stored_mail.listings import MAX_PAGE, SUMMARY
+from app.services.stored_mail.pages import MAX_PAGE, SUMMARY
 
 
 def terms(query: str | Sequence[Term]) -> list[Term]:
@@ -90,13 +89,13 @@ def find(principal: Principal, query: str, *, mailbox: str | None = None, limit:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}.")
     ids: list[int] | None
     if mailbox is not None:
-        ids = [mailboxes.readable_id(mailbox, principal)]
+        ids = [mailbox_reads.readable_id(mailbox, principal)]
     elif principal.user_id is None and not principal.mailbox_ids and not principal.is_admin:
         raise Unauthorized("Search across mailboxes needs an API key; or name one: mailbox=.")
     else:  # every live mailbox for an admin: scoped in SQL only
         ids = None if principal.is_admin else list(db.session.execute(
-            _readable(principal)).scalars())
-    scope = Message.mailbox_id.in_(ids if ids is not None else _readable(principal))
+            _searched(principal)).scalars())
+    scope = Message.mailbox_id.in_(ids if ids is not None else _searched(principal))
     driver = search_index.driver(parsed, ids)
     statement = sa.select(*SUMMARY, Mailbox.address)
     newest: sa.ColumnElement[int] = Message.__table__.c.id
@@ -115,13 +114,8 @@ def find(principal: Principal, query: str, *, mailbox: str | None = None, limit:
     return Found(rows, rows[-1].public_id if more and rows else None)
 
 
-def _readable(principal: Principal) -> sa.Select[Any]:
-    live = sa.or_(Mailbox.expires_at.is_(None), Mailbox.expires_at > utcnow())
-    query = sa.select(Mailbox.id).where(live)
-    if principal.is_admin:
-        return query
-    return query.where(sa.or_(Mailbox.owner_id == (principal.user_id or -1),
-                              Mailbox.id.in_(sorted(principal.mailbox_ids) or [-1])))
+def _searched(principal: Principal) -> sa.Select[Any]:
+    return sa.select(Mailbox.id).where(visibility.visible_clause(principal))
 
 
 def _cursor_row(scope: sa.ColumnElement[bool], cursor: int) -> int:

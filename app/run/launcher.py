@@ -1,13 +1,13 @@
-"""`scripts/serve`: migrate, then run the web app (gunicorn, gevent workers), the SMTP sidecar
-and, for more than one web worker, a private Redis that holds their shared rate limits and
-quotas; until Ctrl-C stops them all.
+"""`scripts/serve`: migrate, then run the web app (gunicorn, gevent workers), the SMTP sidecar,
+the MCP door for agents (`python -m app.mcp`) and, for more than one web worker, a private
+Redis that holds their shared rate limits and quotas; until Ctrl-C stops them all.
 
 Each "… on …" line is printed once that part really accepts connections.
 
 A port already taken is named at start, with the process holding it, and nothing starts
-(app/run/ports.py). Each part runs in a process group (a session) of its own, with everything
+(ports.py). Each part runs in a process group (a session) of its own, with everything
 it starts (gunicorn's workers, the SMTP sidecar's worker processes). Ctrl-C, SIGTERM or SIGHUP
-stops them all within STOP_SECONDS (app/run/groups.py): web and SMTP first (SIGTERM to each
+stops them all within STOP_SECONDS (groups.py): web and SMTP first (SIGTERM to each
 whole group: they finish what is under way), then Redis; a group still alive at its deadline
 is killed (SIGKILL), every process in it. A second Ctrl-C while stopping kills everything at
 once. The launcher returns only once no process of any group is left.
@@ -33,7 +33,7 @@ from app.run.ports import port_holder
 
 READY_SECONDS = 60
 WEB_GRACE_SECONDS = 4  # gunicorn's graceful timeout here: then it kills its own workers
-SMTP_NAME, WEB_NAME = "SMTP", "web"
+SMTP_NAME, WEB_NAME, MCP_NAME = "SMTP", "web", "MCP"
 
 
 def main() -> int:
@@ -45,7 +45,8 @@ def main() -> int:
     taken = [f"mayfly: the {what} port {host}:{port} is in use by {holder}; stop it or set "
              f"{variable}" for what, variable, host, port in (
                  (WEB_NAME, "WEB_PORT", settings.web_host, settings.web_port),
-                 (SMTP_NAME, "SMTP_PORT", settings.smtp_host, settings.smtp_port))
+                 (SMTP_NAME, "SMTP_PORT", settings.smtp_host, settings.smtp_port),
+                 (MCP_NAME, "MCP_PORT", settings.mcp_host, settings.mcp_port))
              if (holder := port_holder(host, port))]
     if taken:
         print("\n".join(taken), file=sys.stderr, flush=True)
@@ -67,9 +68,11 @@ def main() -> int:
     python = sys.executable
     if not supervisor.stopping:
         supervisor.spawn(WEB_NAME, [
-            python, "-m", "gunicorn", "-c", "python:app.http.gunicorn_config",
+            python, "-m", "gunicorn", "-c", "python:app.run.gunicorn_config",
             "--graceful-timeout", str(WEB_GRACE_SECONDS), "wsgi:app"], env)
         supervisor.spawn(SMTP_NAME, [python, "smtpd_runner.py"], env)
+        # The MCP door prints its own "on" line once it listens (app/mcp/__main__.py).
+        supervisor.spawn(MCP_NAME, [python, "-m", "app.mcp"], env)
     return _supervise(supervisor, settings)
 
 
@@ -149,6 +152,10 @@ def _supervise(supervisor: Supervisor, settings: Settings) -> int:
             smtp.process, supervisor):
         print(f"mayfly: SMTP on {settings.smtp_host}:{settings.smtp_port} "
               f"for {', '.join(settings.mail_domains)}", flush=True)
+    mcp = supervisor.child(MCP_NAME)
+    if mcp is not None:
+        _wait_for(lambda: _connect_tcp(_loopback(settings.mcp_host), settings.mcp_port),
+                  mcp.process, supervisor)
     children = supervisor.children
     if not supervisor.stopping:
         print("mayfly: Ctrl-C stops everything", flush=True)

@@ -1,7 +1,7 @@
-"""How gunicorn runs Mayfly: `gunicorn -c python:app.http.gunicorn_config wsgi:app`.
+"""How gunicorn runs Mayfly: `gunicorn -c python:app.run.gunicorn_config wsgi:app`.
 
 Settings come from the same environment as everything else (WEB_HOST, WEB_PORT,
-WEB_WORKERS, WEB_CONNECTIONS). The worker is app.http.worker.MayflyWorker (gevent).
+WEB_WORKERS, WEB_CONNECTIONS). The worker is app.run.gunicorn_worker.MayflyWorker (gevent).
 Rate limits and quotas only mean what they say when every worker counts in one place, so
 more than one worker on memory:// storage is refused at start with one line that says why.
 """
@@ -34,7 +34,7 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 
 bind = [f"{_settings.web_host}:{_settings.web_port}"]
 workers = _settings.web_workers
-worker_class = "app.http.worker.MayflyWorker"
+worker_class = "app.run.gunicorn_worker.MayflyWorker"
 worker_connections = _settings.web_connections
 # A stop ends waits and streams at once (see the worker); ordinary requests get this long.
 # scripts/serve passes a shorter one (--graceful-timeout): it stops everything within 10 s.
