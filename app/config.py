@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -259,6 +260,16 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "MAYFLY": self,
         }
+
+
+def load_or_report() -> Settings | None:
+    """The environment's settings for a process starting up, or None after one line on
+    stderr that names the bad variable (the process then exits with 2)."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        print(f"mayfly: {exc}", file=sys.stderr)
+        return None
 
 
 def variables() -> list[dataclasses.Field[Any]]:

@@ -15,7 +15,7 @@ from types import FrameType
 import uvicorn
 
 from app import create_app, dispose
-from app.config import ConfigError, Settings
+from app.config import load_or_report
 from app.mcp.server import asgi_app
 from app.services.runtime import changes
 
@@ -23,10 +23,8 @@ STOP_SECONDS = 5
 
 
 def main() -> int:
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"mayfly: {exc}", file=sys.stderr)
+    settings = load_or_report()
+    if settings is None:
         return 2
     host, port = settings.mcp_host, settings.mcp_port
     flask_app = create_app(settings)

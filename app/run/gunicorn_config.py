@@ -19,12 +19,10 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 from typing import Any  # noqa: E402
 
-from app.config import ConfigError, Settings  # noqa: E402
+from app.config import load_or_report  # noqa: E402
 
-try:
-    _settings = Settings.from_env()
-except ConfigError as exc:
-    print(f"mayfly: {exc}", file=sys.stderr)
+_settings = load_or_report()
+if _settings is None:
     sys.exit(2)
 
 # Every worker counts for /metrics into one folder (prometheus-client's multi-process mode);

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app import ROOT, create_app, dispose
-from app.config import ConfigError, Settings
+from app.config import Settings, load_or_report
 from app.run.groups import REDIS_NAME, Supervisor
 from app.run.ports import port_holder
 
@@ -37,10 +37,8 @@ SMTP_NAME, WEB_NAME, MCP_NAME = "SMTP", "web", "MCP"
 
 
 def main() -> int:
-    try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
-        print(f"mayfly: {exc}", file=sys.stderr)
+    settings = load_or_report()
+    if settings is None:
         return 2
     taken = [f"mayfly: the {what} port {host}:{port} is in use by {holder}; stop it or set "
              f"{variable}" for what, variable, host, port in (

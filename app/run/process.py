@@ -12,7 +12,7 @@ import threading
 from flask import Flask
 
 from app import create_app
-from app.config import ConfigError
+from app.config import load_or_report
 
 
 def open_app(process: str) -> Flask | None:
@@ -22,11 +22,8 @@ def open_app(process: str) -> Flask | None:
                         format=f"%(asctime)s {process} %(levelname)s %(message)s")
     # aiosmtpd logs every SMTP command at INFO: a fifth of a busy worker's time. Warnings stay.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    try:
-        return create_app()
-    except ConfigError as exc:
-        print(f"mayfly: {exc}", file=sys.stderr)
-        return None
+    settings = load_or_report()
+    return None if settings is None else create_app(settings)
 
 
 def stop_on_signals() -> threading.Event:

@@ -13,7 +13,6 @@ import hmac
 import jwt
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.mail import addresses
@@ -22,7 +21,6 @@ from app.models.base import utcnow
 from app.services import passwords
 from app.services.context import settings
 from app.services.errors import (
-    AddressTaken,
     Forbidden,
     InvalidInput,
     ReservedAddress,
@@ -62,11 +60,7 @@ def register(email: str, password: str, *, min_password: int = MIN_PASSWORD) -> 
     mailbox = mailboxes.new_account_mailbox(local, domain)
     db.session.add(MailboxAccount(mailbox_id=mailbox.id,
                                   password_hash=passwords.hashed(password)))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AddressTaken() from None
+    mailboxes.commit_address()
     return mailbox
 
 

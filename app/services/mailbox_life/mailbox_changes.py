@@ -4,15 +4,13 @@ owner only), deleting it with its mail.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from app.extensions import db
 from app.models import Mailbox, MailboxAccount, Message, User
 from app.models.base import utcnow
 from app.services.access import Principal
 from app.services.accounts import plans
-from app.services.errors import AddressTaken, PlanLimit
-from app.services.mailbox_life import mailbox_policy
+from app.services.errors import PlanLimit
+from app.services.mailbox_life import mailbox_policy, mailboxes
 from app.services.mailbox_life.mailbox_reads import get_mailbox
 from app.services.mailbox_life.mailboxes import active_domain, checked_local, free_or_taken
 from app.services.mailbox_life.purge import delete_ids, delete_messages_where
@@ -63,9 +61,5 @@ def rename_mailbox(address: str, local: str, domain: str, principal: Principal) 
         return mailbox
     free_or_taken(new_address)
     mailbox.address, mailbox.local_part, mailbox.domain_id = new_address, local, domain_row.id
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise AddressTaken() from None
+    mailboxes.commit_address()
     return mailbox

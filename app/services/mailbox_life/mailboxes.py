@@ -119,3 +119,13 @@ def free_or_taken(address: str) -> None:
         if mailbox_policy.is_live(existing) or mailbox_policy.is_held(existing):
             raise AddressTaken()
         delete_ids([existing.id])
+
+
+def commit_address() -> None:
+    """Commit a mailbox's new or changed address; AddressTaken if another request or a
+    delivery took it meanwhile (the unique index decides)."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise AddressTaken() from None

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -18,6 +16,7 @@ from app.services.errors import InvalidInput
 from app.services.ids import MAX_PUBLIC_ID
 from app.services.mailbox_life import mailbox_reads
 from app.services.stored_mail.message_filters import EVERYTHING, Filters
+from app.services.summaries import SummaryFields
 
 MAX_PAGE = 100
 
@@ -27,17 +26,8 @@ SUMMARY = (Message.public_id, Message.from_name, Message.from_addr, Message.subj
            Message.preview, Message.tag)
 
 
-class Summary(Protocol):
-    public_id: int
-    from_name: str
-    from_addr: str
-    subject: str
-    received_at: datetime
-    size: int
-    seen: bool
-    has_attachments: bool
-    preview: str
-    tag: str | None
+# What a page's rows carry: the fields of the one summary shape.
+Summary = SummaryFields
 
 
 @dataclass(frozen=True)
