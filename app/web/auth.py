@@ -68,8 +68,9 @@ def _signup_by_mail() -> str | tuple[str, int]:
     if form.validate_on_submit():
         try:
             email = signups.request_signup(
-                form.email.data or "", signup_link=_signup_link, reset_link=_reset_link,
-                login_link=absolute_url("web.login"))
+                form.email.data or "", signup_page=absolute_url("web.signup_confirm"),
+                reset_page=absolute_url("web.password_reset_page"),
+                login_page=absolute_url("web.login"))
         except MayflyError as exc:
             form.email.errors = [exc.message]
             return render_template("auth/signup.html", form=form, by_mail=True), 422
@@ -142,19 +143,10 @@ def password_forgot() -> str | tuple[str, int]:
     if not relay.configured():
         return render_template("auth/forgot.html", form=form, relay=False)
     if form.validate_on_submit():
-        password_reset.request_reset(form.email.data or "", _reset_link)
+        password_reset.request_reset(form.email.data or "",
+                                     absolute_url("web.password_reset_page"))
         return render_template("auth/forgot.html", form=form, relay=True, sent=True)
     return render_template("auth/forgot.html", form=form, relay=True)
-
-
-# Links in the mail Mayfly sends: PUBLIC_URL, never the request's Host; the token after #,
-# never in a request line.
-def _reset_link(token: str) -> str:
-    return absolute_url("web.password_reset_page", _anchor=token)
-
-
-def _signup_link(token: str) -> str:
-    return absolute_url("web.signup_confirm", _anchor=token)
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import logging
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -41,9 +40,17 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(f"{user.password_hash}:{user.session_secret}".encode()).hexdigest()[:32]
 
 
-def request_reset(email: str, link_for: Callable[[str], str]) -> None:
-    """Mail a reset link to the account with this email, if there is one. RelayUnavailable
-    when Mayfly has no way to send mail (the caller says to ask the operator).
+def mailed_link(page: str, token: str) -> str:
+    """The link a mail carries: the page's absolute URL with the token after #. Browsers
+    never send that part, so the token stays out of request lines, proxies' logs and
+    Referer headers; the page's script posts it."""
+    return f"{page}#{token}"
+
+
+def request_reset(email: str, reset_page: str) -> None:
+    """Mail a reset link (to `reset_page`, an absolute URL from PUBLIC_URL) to the account
+    with this email, if there is one. RelayUnavailable when Mayfly has no way to send mail
+    (the caller says to ask the operator).
 
     The mail goes from a background thread: the asker waits no longer, and hears nothing
     different, when the account exists (a relay's delay or failure would tell). A relay
@@ -53,8 +60,9 @@ def request_reset(email: str, link_for: Callable[[str], str]) -> None:
     user = users.find_by_email(email)
     if user is None:
         return  # the same answer either way
+    link = mailed_link(reset_page, token_for(user))
     body = (f"Someone (we hope you) asked to reset the password of {user.email}.\n\n"
-            f"Set a new one here, within {LINK_MINUTES} minutes:\n{link_for(token_for(user))}\n\n"
+            f"Set a new one here, within {LINK_MINUTES} minutes:\n{link}\n\n"
             "If it was not you, ignore this mail: nothing changes.\n")
     mail_later(user.email, "Reset your Mayfly password", body)
 

@@ -15,7 +15,6 @@ Without a relay there is no way to prove an address: sign-up then creates the ac
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -36,10 +35,10 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings().secret_key, salt=SALT)
 
 
-def request_signup(email: str, *, signup_link: Callable[[str], str],
-                   reset_link: Callable[[str], str], login_link: str) -> str:
+def request_signup(email: str, *, signup_page: str, reset_page: str, login_page: str) -> str:
     """Mail the asker what comes next; the normalized email. InvalidInput for a malformed
-    email (the same for every asker); RelayUnavailable when there is no relay."""
+    email (the same for every asker); RelayUnavailable when there is no relay. The pages are
+    absolute URLs from PUBLIC_URL; each mailed link carries its token after # on one."""
     if not relay.configured():
         raise relay.RelayUnavailable("no SMTP_RELAY_URL")
     email = email.strip().lower()
@@ -48,15 +47,15 @@ def request_signup(email: str, *, signup_link: Callable[[str], str],
     user = users.find_by_email(email)
     if user is None:
         hours = int(SIGNUP_LINK_LIFETIME.total_seconds() // 3600)
-        link = signup_link(_serializer().dumps({"e": email}))
+        link = password_reset.mailed_link(signup_page, _serializer().dumps({"e": email}))
         body = (f"Someone (we hope you) asked for a Mayfly account for {email}.\n\n"
                 f"Choose its password here, within {hours} hours, and you are signed in:\n"
                 f"{link}\n\nIf it was not you, ignore this mail: no account is made.\n")
         password_reset.mail_later(email, SUBJECT_NEW, body)
     else:
-        link = reset_link(password_reset.token_for(user))
+        link = password_reset.mailed_link(reset_page, password_reset.token_for(user))
         body = (f"Someone (we hope you) tried to sign up to Mayfly as {email}, which already "
-                f"has an account.\n\nLog in here: {login_link}\n\n"
+                f"has an account.\n\nLog in here: {login_page}\n\n"
                 f"Forgot its password? Set a new one here, within "
                 f"{password_reset.LINK_MINUTES} minutes:\n{link}\n\n"
                 "If it was not you, ignore this mail: nothing changes.\n")
