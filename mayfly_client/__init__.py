@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Mailbox", "Mayfly", "MayflyError", "extract_code", "extract_links"]
+__all__ = ["Mailbox", "Mayfly", "MayflyError", "extract_code", "extract_links", "main_link"]
 MAX_WAIT = 60  # seconds the server holds one call
 
 
@@ -171,6 +171,14 @@ def extract_code(message: dict[str, Any]) -> str | None:
 def extract_links(message: dict[str, Any]) -> list[str]:
     """The message's links, in order, each once."""
     return [link["url"] for link in message.get("links") or []]
+
+
+def main_link(message: dict[str, Any]) -> str | None:
+    """The link the message asks its reader to follow (confirm, verify, reset, sign in), as
+    Mayfly chose it; None when no link is such. Better than the first link, which is often a
+    logo's link home."""
+    found = message.get("main_link")
+    return found["url"] if found else None
 
 
 def _verdicts(given: dict[str, str]) -> dict[str, str]:

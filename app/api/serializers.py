@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from flask import url_for
 
-from app.mail.codes import extract_links
+from app.mail.codes import extract_links, primary_link
 from app.models import Attachment, Message
 from app.services.stored_mail import messages
 from app.services.summaries import iso, message_summary
@@ -49,6 +49,8 @@ def attachment_json(message: Message, attachment: Attachment) -> dict[str, Any]:
 
 
 def message_full(message: Message, address: str) -> dict[str, Any]:
+    links = extract_links(message.text_body, message.html_body)
+    main = primary_link(links)
     return {
         **message_summary(message),
         "mailbox": address,
@@ -62,8 +64,8 @@ def message_full(message: Message, address: str) -> dict[str, Any]:
         "attachments": [attachment_json(message, a) for a in message.attachments],
         "codes": [{"value": c.value, "context": c.context}
                   for c in messages.codes_of(message)],
-        "links": [{"url": link.url, "text": link.text}
-                  for link in extract_links(message.text_body, message.html_body)],
+        "links": [{"url": link.url, "text": link.text} for link in links],
+        "main_link": None if main is None else {"url": main.url, "text": main.text},
         "authentication": authentication_json(message),
         "raw_url": url_for("api.message_raw", message_id=message.public_id),
     }

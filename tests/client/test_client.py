@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from mayfly_client import Mayfly, MayflyError, extract_code, extract_links
+from mayfly_client import Mayfly, MayflyError, extract_code, extract_links, main_link
 from tests.factories import build_eml
 
 
@@ -30,6 +30,28 @@ def test_sign_up_flow_in_ten_lines(live_server, sign_up):
     message = mayfly.wait_for_message(box.address, subject="Confirm", timeout=30)
     assert extract_code(message) == "482913"
     assert extract_links(message) == ["https://acme.example/v?t=9"]
+
+
+def test_main_link_is_the_button_not_the_logo(live_server, send_mail):
+    """The API's main_link: the link the mail asks its reader to follow, wherever it stands."""
+    mayfly = Mayfly(live_server)
+    box = mayfly.create_mailbox()
+    send_mail(box.address, subject="Verify your email", html=(
+        '<a href="https://acme.example/"><img alt="Acme" src="cid:logo"></a>'
+        "<p>Thanks for signing up. Please confirm your email address.</p>"
+        '<a href="https://acme.example/verify?t=77">Verify email</a>'
+        '<p><a href="https://acme.example/unsubscribe">Unsubscribe</a></p>'))
+    message = mayfly.wait_for_message(box.address, timeout=30)
+    assert extract_links(message)[0] == "https://acme.example/"
+    assert main_link(message) == "https://acme.example/verify?t=77"
+    assert message["main_link"]["text"] == "Verify email"
+
+
+def test_a_mail_without_an_action_link_has_no_main_link(live_server, send_mail):
+    mayfly = Mayfly(live_server)
+    box = mayfly.create_mailbox()
+    send_mail(box.address, subject="Weekly news", text="Read more at https://news.example/")
+    assert main_link(mayfly.wait_for_message(box.address, timeout=30)) is None
 
 
 def test_wait_filters_by_subject_and_sender(live_server, send_mail):
