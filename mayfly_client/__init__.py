@@ -53,9 +53,10 @@ class Mayfly:
         self._tokens: dict[str, str] = {}
 
     def create_mailbox(self, local: str | None = None, *, domain: str | None = None,
-                       protected: bool = False) -> Mailbox:
-        """A new mailbox (random local part unless given)."""
-        body = {k: v for k, v in (("local", local), ("domain", domain)) if v is not None}
+                       protected: bool = False, ttl: int | None = None) -> Mailbox:
+        """A new mailbox (random local part unless given); `ttl` seconds shortens its life."""
+        body: dict[str, Any] = {k: v for k, v in (("local", local), ("domain", domain),
+                                                  ("ttl", ttl)) if v is not None}
         if protected:
             body["protected"] = True
         data = self._call("POST", "/mailboxes", body=body)

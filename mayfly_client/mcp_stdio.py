@@ -80,10 +80,13 @@ def build_server(mayfly: Mayfly) -> MCPServer:
         domain: Annotated[str | None, Field(
             description="One of list_domains; the default domain when omitted.",
             max_length=253)] = None,
+        ttl_seconds: Annotated[int | None, Field(
+            description="Let it expire this many seconds from now; it never lives longer "
+                        "than an owned mailbox does.", ge=60, le=366 * 24 * 3600)] = None,
     ) -> dict[str, Any]:
         """Create a mailbox owned by your API key's user: only that key reads it. Returns its
         address and when it expires."""
-        made = call(lambda: mayfly.create_mailbox(local, domain=domain))
+        made = call(lambda: mayfly.create_mailbox(local, domain=domain, ttl=ttl_seconds))
         return {"address": made.address, "protected": True, "expires_at": made.expires_at}
 
     @server.tool(annotations=READ)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request
@@ -29,6 +30,16 @@ def optional_str(body: dict[str, Any], key: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidInput(f"'{key}' must be a string.")
     return value
+
+
+def optional_seconds(body: dict[str, Any], key: str, low: int, high: int) -> timedelta | None:
+    """A whole number of seconds within [low, high], or None when absent."""
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"'{key}' must be a whole number of seconds from {low} to {high}.")
+    return timedelta(seconds=value)
 
 
 def optional_bool(body: dict[str, Any], key: str, default: bool = False) -> bool:

@@ -15,6 +15,9 @@ from app.services.mailbox_life import mailbox_changes, mailboxes
 from app.services.stored_mail import mail_waits, mailbox_states, pages
 from app.services.stored_mail.message_filters import Filters
 
+# What a creator may ask of a mailbox's life, in seconds (it only ever shortens it).
+MIN_TTL, MAX_TTL = 60, 366 * 24 * 3600
+
 
 @bp.post("/mailboxes")
 @limiter.limit(CREATE_LIMIT)
@@ -24,7 +27,8 @@ def mailbox_create() -> tuple[Response, int, dict[str, str]]:
     principal = current_principal()
     created = mailboxes.create_mailbox(
         inputs.optional_str(body, "local"), inputs.optional_str(body, "domain"),
-        protected=inputs.optional_bool(body, "protected"), owner_id=principal.user_id)
+        protected=inputs.optional_bool(body, "protected"), owner_id=principal.user_id,
+        ttl=inputs.optional_seconds(body, "ttl", MIN_TTL, MAX_TTL))
     data = {**mailbox_json(created.mailbox), "expires_at": iso(created.mailbox.expires_at)}
     if created.token:
         data["token"] = created.token

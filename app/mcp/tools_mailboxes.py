@@ -8,6 +8,7 @@ against the plan). Waiting is the server-side wait of the native API's `wait=`
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import Context, MCPServer
@@ -24,6 +25,8 @@ from app.services.summaries import iso
 
 MAX_WAIT = mail_waits.MAX_WAIT_SECONDS
 MAX_LIMIT = pages.MAX_PAGE
+# A sanity bound on what a caller may ask; the mailbox never outlives its kind's life anyway.
+MAX_TTL_SECONDS = 366 * 24 * 3600
 
 Address = Annotated[str, Field(description="The mailbox's address, e.g. signup-42@mayfly.test.",
                                max_length=320)]
@@ -58,12 +61,17 @@ def register(server: MCPServer, door: Door) -> None:
         domain: Annotated[str | None, Field(
             description="One of list_domains; the default domain when omitted.",
             max_length=253)] = None,
+        ttl_seconds: Annotated[int | None, Field(
+            description="Let it expire this many seconds from now; it never lives longer "
+                        "than an owned mailbox does.", ge=60, le=MAX_TTL_SECONDS)] = None,
     ) -> dict[str, Any]:
         """Create a mailbox owned by your API key's user: only that key reads it. Returns its
         address and when it expires. Mail sent to address, or to name+anything@domain, lands
         in it."""
+        ttl = None if ttl_seconds is None else timedelta(seconds=ttl_seconds)
+
         def work(principal: Principal) -> dict[str, Any]:
-            made = mailboxes.create_mailbox(local, domain, owner_id=principal.user_id)
+            made = mailboxes.create_mailbox(local, domain, owner_id=principal.user_id, ttl=ttl)
             return {"address": made.mailbox.address, "protected": made.mailbox.protected,
                     "expires_at": iso(made.mailbox.expires_at)}
         return await door.call(ctx, work)

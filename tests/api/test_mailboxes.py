@@ -32,6 +32,16 @@ def test_create_random_public_mailbox(client):
     assert response.headers["Location"] == f"/api/v1/mailboxes/{body['address']}"
 
 
+def test_a_ttl_shortens_a_mailbox_life_and_never_lengthens_it(client):
+    short = create(client, ttl=600).json
+    lived = (datetime.fromisoformat(short["expires_at"])
+             - datetime.fromisoformat(short["created_at"]))
+    assert timedelta(minutes=9) < lived <= timedelta(minutes=10, seconds=1)
+    long = create(client, ttl=30 * 24 * 3600).json  # a public mailbox lives an hour at most
+    lived = datetime.fromisoformat(long["expires_at"]) - datetime.fromisoformat(long["created_at"])
+    assert lived <= timedelta(hours=1, seconds=1)
+
+
 def test_create_with_no_body_at_all(client):
     response = call(client, "POST", "/mailboxes")
     assert response.status_code == 201
@@ -65,6 +75,10 @@ def test_protected_mailbox_token_shown_once_and_required(client):
     ({"local": 5}, 422, "invalid"),
     ({"protected": "yes"}, 422, "invalid"),
     ({"domain": "elsewhere.example"}, 422, "unknown_domain"),
+    ({"ttl": 59}, 422, "invalid"),
+    ({"ttl": 10**12}, 422, "invalid"),
+    ({"ttl": "600"}, 422, "invalid"),
+    ({"ttl": True}, 422, "invalid"),
 ])
 def test_create_refusals(client, body, status, code):
     response = create(client, **body)

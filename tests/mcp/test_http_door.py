@@ -3,6 +3,8 @@ HTTP against `python -m app.mcp`, mail over real SMTP."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import anyio
 import anyio.to_thread
 
@@ -10,7 +12,7 @@ from tests.mcp.conftest import call, connected
 
 TOOLS = {
     "list_domains": set(),
-    "create_mailbox": {"local", "domain"},
+    "create_mailbox": {"local", "domain", "ttl_seconds"},
     "list_messages": {"address", "limit", "cursor", "subject", "sender", "tag"},
     "wait_for_message": {"address", "timeout_seconds", "subject", "sender", "tag", "since"},
     "delete_mailbox": {"address"},
@@ -63,9 +65,11 @@ def test_sign_up_flow_create_wait_code_link(mcp_url, make_user, api_key_for, sen
 
     async def scenario():
         async with connected(mcp_url, key) as client:
-            box = await call(client, "create_mailbox", local="signup-agent")
+            box = await call(client, "create_mailbox", local="signup-agent", ttl_seconds=600)
             assert box["address"] == "signup-agent@mayfly.test"
             assert box["protected"] is True
+            expires_in = datetime.fromisoformat(box["expires_at"]) - datetime.now(UTC)
+            assert timedelta(minutes=8) < expires_in <= timedelta(minutes=10)
             answers = {}
 
             async def wait():

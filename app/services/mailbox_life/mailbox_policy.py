@@ -93,19 +93,24 @@ def time_left(mailbox: HasExpiry, now: datetime | None = None) -> timedelta | No
 
 def new_row(local: str, domain: str, domain_id: int, *, lifetime: Lifetime,
             owner_id: int | None = None, token_hash: str | None = None,
-            protected: bool = False, now: datetime | None = None) -> dict[str, Any]:
+            protected: bool = False, now: datetime | None = None,
+            ttl: timedelta | None = None) -> dict[str, Any]:
     """The columns of a new mailbox, for the ORM (`Mailbox(**row)`) and batch inserts alike.
 
     Owned, token-holding and reserved mailboxes are protected: only their owner, their
-    token's holders or an admin read them.
+    token's holders or an admin read them. A `ttl` asked for by the creator can only shorten
+    the life its kind gets, never lengthen it.
     """
     now = now or utcnow()
+    expires_at = expiry(lifetime, now)
+    if ttl is not None and (expires_at is None or now + ttl < expires_at):
+        expires_at = now + ttl
     return {
         "address": f"{local}@{domain}", "local_part": local, "domain_id": domain_id,
         "protected": protected or owner_id is not None or token_hash is not None
         or lifetime is Lifetime.FOREVER,
         "owner_id": owner_id, "token_hash": token_hash, "created_at": now,
-        "expires_at": expiry(lifetime, now), "used_bytes": 0,
+        "expires_at": expires_at, "used_bytes": 0,
     }
 
 

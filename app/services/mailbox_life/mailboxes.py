@@ -9,6 +9,7 @@ deleting: `mailbox_changes`; purging the expired: `purge`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -38,12 +39,13 @@ class CreatedMailbox:
 
 def create_mailbox(local: str | None = None, domain: str | None = None, *,
                    protected: bool = False, owner_id: int | None = None,
-                   style: str = "mbx") -> CreatedMailbox:
+                   style: str = "mbx", ttl: timedelta | None = None) -> CreatedMailbox:
     """A new mailbox at a chosen or random address; raises Invalid, Reserved, Taken, PlanLimit.
 
     A mailbox with an owner is protected (only the owner reads it) and lives
     OWNED_MAILBOX_TTL; the owner's plan decides how many they may have and on which domains.
     A mailbox asked to be protected gets a token (`style` "mbx" or "hex40"), shown once.
+    A `ttl` shortens its life (never lengthens it: mailbox_policy.new_row).
     """
     domain_row = active_domain(domain or domains.default_name())
     if owner_id is not None:
@@ -60,7 +62,7 @@ def create_mailbox(local: str | None = None, domain: str | None = None, *,
             continue
         mailbox = Mailbox(**mailbox_policy.new_row(
             local_part, domain_row.name, domain_row.id, lifetime=lifetime, owner_id=owner_id,
-            token_hash=hash_token(token) if token else None, protected=protected))
+            token_hash=hash_token(token) if token else None, protected=protected, ttl=ttl))
         db.session.add(mailbox)
         try:
             db.session.commit()
