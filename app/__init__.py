@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.http import (
         cors,
         errors,
+        health,
         input_guard,
         limits,
         metrics,
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     cors.register(app)
     limits.register(app)
     metrics.register(app)
+    health.register(app)
     static_files.register(app)
     cli.register(app)
     return app

@@ -227,3 +227,11 @@ def test_an_unknown_host_gets_no_answer_at_all(nginx):
         with pytest.raises(ssl.SSLError):
             exchange(nginx.https_port, hostile, name, nginx.certificate)
     assert len(Echo.seen) == before  # nothing reached the web processes
+
+
+def test_compose_waits_for_a_ready_web_process():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    web = compose["services"]["web"]
+    assert any("/readyz" in part for part in web["healthcheck"]["test"])
+    assert web["environment"]["SMTP_HOST"] == "smtp"  # what /readyz looks for
+    assert compose["services"]["nginx"]["depends_on"]["web"]["condition"] == "service_healthy"

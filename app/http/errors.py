@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import Flask, Response, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, make_response, render_template, request
+from redis.exceptions import ConnectionError as RedisUnreachable
+from redis.exceptions import TimeoutError as RedisTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.extensions import db
 from app.http import limits
@@ -36,11 +38,23 @@ def renderer_for(path: str) -> Renderer | None:
 
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RedisUnreachable, _limits_unreachable)
+    app.register_error_handler(RedisTimeout, _limits_unreachable)
     app.register_error_handler(Exception, _unexpected)
 
 
 def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
     return _render(exc.code or 500, exc.description or "")
+
+
+def _limits_unreachable(exc: Exception) -> Response:
+    """The shared store of limits and quotas (Redis) is away: no request is let through
+    uncounted, and the caller hears it is passing (503, try again), not that Mayfly broke."""
+    log.error("the rate-limit store is unreachable: %s", exc)
+    db.session.rollback()
+    response = make_response(_render(503, ServiceUnavailable.description))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _unexpected(exc: Exception) -> Response | tuple[str, int]:
