@@ -58,10 +58,11 @@ def _routes(app) -> list[tuple[str, list[str], set[str]]]:
 
 
 @pytest.fixture
-def unlimited(app):
-    """Rate limits off for this test, so the generated requests reach the routes."""
+def unlimited(make_app, smtp_server):
+    """Rate limits off for this test, so the generated requests reach the routes; and its SMTP
+    door listening, so /readyz is ready and a 503 there could only come from the input."""
     limiter.enabled = False
-    yield app
+    yield make_app(smtp_port=smtp_server.port)
     limiter.enabled = True
 
 
