@@ -161,13 +161,12 @@ def test_protected_messages_need_the_token(client, send_mail):
 
 def test_wait_returns_as_soon_as_mail_arrives(client, send_mail, app):
     address = new_mailbox(client)["address"]
+    # Sent once the server holds the wait; that new mail wakes a waiter (rather than its
+    # deadline) is held by events, not clocks, in tests/services/test_changes.py.
     sender = once_held(app, send_mail, address, subject="Late")
-    started = time.monotonic()
     response = listing(client, address, wait=60)
-    elapsed = time.monotonic() - started
     sender.join()
     assert [m["subject"] for m in response.json["messages"]] == ["Late"]
-    assert elapsed < 45  # answered when the mail came, not at the end of the 60 s wait
 
 
 def test_wait_since_ignores_older_mail(client, send_mail, app):

@@ -1,12 +1,12 @@
 """Render the real-templates corpus: mail as open-source systems send it, from their own
 shipped templates and translations, with codes in the format each system generates.
 
-    python -m tests.mail.render_real_templates vendor   # copy sources from /work/.mirror
+    python -m tests.mail.render_real_templates vendor MIRROR  # copy sources from clones
     python -m tests.mail.render_real_templates          # render cases.json from sources/
 
 `vendor` copies each template and translation named in SOURCES, verbatim, into
-code_corpus/real_templates/sources/<owner>+<name>/<path> (a snapshot of the repository made
-with `git` at the commit named). Rendering reads only those copies, so the corpus can be
+code_corpus/real_templates/sources/<owner>+<name>/<path>, reading each from a git clone at
+MIRROR/<owner>+<name>/repo at the commit named. Rendering reads only those copies, so the corpus can be
 redone offline. Each case records where its template came from, the code(s) the mail
 carries (as shown) and its main link.
 """
@@ -26,7 +26,6 @@ import jinja2
 
 HERE = Path(__file__).parent / "code_corpus" / "real_templates"
 SOURCES_DIR = HERE / "sources"
-MIRROR = Path("/work/.mirror")
 
 ALLAUTH = ("pennersr/django-allauth", "20f4bded2fd2e12d0d172d1321626a94c17ac97e")
 AUTHELIA = ("authelia/authelia", "23572030b4048922a377ca40d59e804e0ed25fd7")
@@ -95,10 +94,10 @@ def vendored(repo: tuple[str, str], path: str) -> Path:
     return SOURCES_DIR / repo[0].replace("/", "+") / path
 
 
-def vendor() -> None:
+def vendor(mirror: Path) -> None:
     """Copy every source file, verbatim, from a local snapshot of its repository."""
     for repo, path in sources():
-        git_dir = MIRROR / repo[0].replace("/", "+") / "repo"
+        git_dir = mirror / repo[0].replace("/", "+") / "repo"
         blob = subprocess.run(["git", "-C", str(git_dir), "show", f"{repo[1]}:{path}"],
                               check=True, capture_output=True).stdout
         target = vendored(repo, path)
@@ -471,6 +470,6 @@ def render() -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["vendor"]:
-        vendor()
+    if sys.argv[1:2] == ["vendor"]:
+        vendor(Path(sys.argv[2]))
     print(f"{len(render())} cases")
